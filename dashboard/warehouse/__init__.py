@@ -1,0 +1,1 @@
+"""The pseudonymised warehouse: one DuckDB file without names, national numbers, addresses or the key."""
