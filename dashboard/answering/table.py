@@ -1,0 +1,40 @@
+"""The one shape in which an answer leaves the answering layer (for the dashboard, export and audit).
+
+`frame` columns, in order:
+- one column per dimension in `dimensions`, holding stable codes (str); margin rows hold "TOTAL";
+- `value` (Float64): the estimate (a count, a share in percent, a median in months/days, ...);
+- `ci_low`, `ci_high` (Float64): its 95% interval;
+- `base` (Float64): the noisy count the value rests on (for counts: the count itself; for shares,
+  medians and rates: the denominator) — suppression decides on it; never exported as such;
+- `suppressed` (Boolean): True where the value may not be shown; then value, ci_low, ci_high and
+  base are null.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import polars as pl
+
+TOTAL = "TOTAL"
+
+MeasureKind = Literal["count", "share", "median", "rate"]
+
+VALUE_COLUMNS = ("value", "ci_low", "ci_high", "base", "suppressed")
+
+
+@dataclass(frozen=True)
+class AnsweredTable:
+    measure: str
+    kind: MeasureKind
+    dimensions: tuple[str, ...]
+    frame: pl.DataFrame
+    unit: str  # "trajectories", "children", "percent", "months", "days", ...
+    # What a reader needs to cite and judge it: release id, warehouse version, created at, epsilon of
+    # the measurement(s) used, noise scale, c, k, code version ... (the release's metadata).
+    release_metadata: Mapping[str, Any] = field(default_factory=dict)
+    # Which measured table(s) answered, and any note shown to users (e.g. why cells are suppressed).
+    source_tables: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
