@@ -12,11 +12,20 @@ from dashboard.errors import UserError
 
 # name -> (module implementing `configure(parser)` and `run(args) -> int`, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
-    "generate": ("dashboard.synthetic.command", "write synthetic provider exports (registration format v1)"),
+    "generate": (
+        "dashboard.synthetic.command",
+        "write synthetic provider exports (registration format v1)",
+    ),
     "ingest": ("dashboard.ingest.command", "validate, pseudonymise and load provider exports"),
-    "purge": ("dashboard.warehouse.purge_command", "retention: remove everyone aged 35 or more on a date"),
+    "purge": (
+        "dashboard.warehouse.purge_command",
+        "retention: remove everyone aged 35 or more on a date",
+    ),
     "subject-access": ("dashboard.warehouse.subject_access_command", "every record of one person"),
-    "release": ("dashboard.release.command", "measure the declared workload with DP noise, write a release"),
+    "release": (
+        "dashboard.release.command",
+        "measure the declared workload with DP noise, write a release",
+    ),
     "export": ("dashboard.export.command", "a safe table from a release as CSV, XLSX or Parquet"),
     "audit": ("dashboard.disclosure.audit_command", "LP audit of an exported table's suppression"),
     "serve": ("dashboard.serve", "open the dashboard"),

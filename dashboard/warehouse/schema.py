@@ -120,7 +120,10 @@ def _enum_ddl(type_name: str, values: tuple[str, ...]) -> str:
 
 def create_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create every type and table of an empty warehouse, and give it its identity."""
-    existing = {row[0] for row in con.execute("SELECT type_name FROM duckdb_types() WHERE NOT internal").fetchall()}
+    existing = {
+        row[0]
+        for row in con.execute("SELECT type_name FROM duckdb_types() WHERE NOT internal").fetchall()
+    }
     for type_name, list_name in ENUM_TYPES.items():
         if type_name not in existing:
             con.execute(_enum_ddl(type_name, codes(list_name)))
@@ -134,7 +137,9 @@ def create_schema(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-def connect(path: Path | str, *, read_only: bool = False, create: bool = False) -> duckdb.DuckDBPyConnection:
+def connect(
+    path: Path | str, *, read_only: bool = False, create: bool = False
+) -> duckdb.DuckDBPyConnection:
     """Open a warehouse file. `create` makes a new one when missing; otherwise a missing file is an error."""
     path = Path(path)
     if not path.exists() and not create:
@@ -144,13 +149,17 @@ def connect(path: Path | str, *, read_only: bool = False, create: bool = False) 
     try:
         con = duckdb.connect(str(path), read_only=read_only)
     except duckdb.Error as error:
-        raise UserError(f"{path}: cannot open as a DuckDB warehouse ({_first_line(error)})") from None
+        raise UserError(
+            f"{path}: cannot open as a DuckDB warehouse ({_first_line(error)})"
+        ) from None
     if create and not read_only:
         create_schema(con)
     tables = {row[0] for row in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
     if "warehouse_meta" not in tables:
         con.close()
-        raise UserError(f"{path}: this DuckDB file is not a BINC warehouse (no warehouse_meta table)")
+        raise UserError(
+            f"{path}: this DuckDB file is not a BINC warehouse (no warehouse_meta table)"
+        )
     return con
 
 

@@ -1,0 +1,169 @@
+"""Load one validated export into the warehouse in a single transaction (all or nothing per file).
+
+A row whose record_id is new is inserted; one whose record_id exists with other values is a
+correction: the stored version moves to trajectory_history and the new one replaces it; an
+identical re-send changes nothing. A file whose bytes were ingested before is skipped as a whole,
+so re-ingesting an old export can never undo a later correction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import duckdb
+import polars as pl
+
+from dashboard.ingest.readers import RawExport
+from dashboard.ingest.validate import Validation
+from dashboard.warehouse.schema import bump_data_version
+
+# The stored values that define "the same registration"; row_hash is computed over these.
+_HASHED = (
+    "pseudonym, programme, partnership_id, municipality_nis, province_nis, sex, birth_year, age_at_start, "
+    "family_situation, family_size, trajectory_type, referral_date, start_date, end_date, end_reason, follow_up"
+)
+
+
+@dataclass(frozen=True)
+class IngestCounts:
+    file_name: str
+    read: int
+    accepted: int
+    rejected: int
+    inserted: int
+    replaced: int
+    unchanged: int
+    already_ingested: bool = False
+
+
+def previous_ingest(con: duckdb.DuckDBPyConnection, sha256: str) -> IngestCounts | None:
+    rows = con.execute(
+        "SELECT file_name, rows_read, accepted, rejected, inserted, replaced, unchanged FROM ingest_log "
+        "WHERE file_sha256 = ? ORDER BY ingest_id LIMIT 1",
+        [sha256],
+    ).fetchall()
+    return IngestCounts(*rows[0], already_ingested=True) if rows else None
+
+
+def load(
+    con: duckdb.DuckDBPyConnection, raw: RawExport, validation: Validation, started_at: datetime
+) -> IngestCounts:
+    accepted, rejected = validation.accepted, validation.rejected
+    con.execute("BEGIN TRANSACTION")
+    try:
+        counts = _load(con, raw, accepted, rejected, started_at)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    finally:
+        con.execute("DROP TABLE IF EXISTS temp.staged")
+    return counts
+
+
+def _load(
+    con: duckdb.DuckDBPyConnection,
+    raw: RawExport,
+    accepted: pl.DataFrame,
+    rejected: pl.DataFrame,
+    started_at: datetime,
+) -> IngestCounts:
+    ingest_id = con.execute("SELECT coalesce(max(ingest_id), 0) + 1 FROM ingest_log").fetchall()[0][
+        0
+    ]
+    con.register("accepted_rows", accepted)
+    con.register("rejected_rows", rejected)
+    con.execute(
+        f"""
+        CREATE TEMP TABLE staged AS
+        SELECT record_id, pseudonym,
+               programme::programme_code AS programme, partnership_id::partnership_code AS partnership_id,
+               municipality_nis, province_nis, sex::sex_code AS sex, birth_year, age_at_start,
+               family_situation::family_situation_code AS family_situation, family_size,
+               trajectory_type::trajectory_type_code AS trajectory_type, referral_date, start_date, end_date,
+               end_reason::end_reason_code AS end_reason, follow_up::follow_up_code AS follow_up,
+               retention_until, source_line
+        FROM accepted_rows;
+        ALTER TABLE staged ADD COLUMN row_hash VARCHAR;
+        UPDATE staged SET row_hash = md5(concat_ws('|', {_HASHED}));
+        """
+    )
+    replaced, unchanged = con.execute(
+        "SELECT count(*) FILTER (WHERE t.row_hash <> s.row_hash), count(*) FILTER (WHERE t.row_hash = s.row_hash) "
+        "FROM staged s JOIN trajectories t USING (record_id)"
+    ).fetchall()[0]
+    inserted = len(accepted) - replaced - unchanged
+    now = datetime.now()
+    con.execute(
+        "INSERT INTO trajectory_history SELECT t.*, ?, ? FROM trajectories t JOIN staged s USING (record_id) "
+        "WHERE t.row_hash <> s.row_hash",
+        [now, ingest_id],
+    )
+    con.execute(
+        "DELETE FROM trajectories WHERE record_id IN "
+        "(SELECT record_id FROM staged s JOIN trajectories t USING (record_id) WHERE t.row_hash <> s.row_hash)"
+    )
+    con.execute(
+        f"""
+        INSERT INTO trajectories BY NAME
+        SELECT * EXCLUDE (retention_until), {ingest_id} AS ingest_id FROM staged s
+        WHERE NOT EXISTS (SELECT 1 FROM trajectories t WHERE t.record_id = s.record_id)
+        """
+    )
+    _upsert_persons(con)
+    con.execute(
+        "INSERT INTO rejects SELECT ?, ?, ?, line, record_id, field, reason, problems, pseudonym, retention_until "
+        "FROM rejected_rows",
+        [ingest_id, raw.path.name, raw.sha256],
+    )
+    counts = IngestCounts(
+        file_name=raw.path.name,
+        read=len(accepted) + len(rejected),
+        accepted=len(accepted),
+        rejected=len(rejected),
+        inserted=inserted,
+        replaced=replaced,
+        unchanged=unchanged,
+    )
+    con.execute(
+        "INSERT INTO ingest_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            ingest_id,
+            raw.path.name,
+            raw.sha256,
+            raw.file_format,
+            started_at,
+            datetime.now(),
+            counts.read,
+            counts.accepted,
+            counts.rejected,
+            counts.inserted,
+            counts.replaced,
+            counts.unchanged,
+        ],
+    )
+    if counts.inserted or counts.replaced or counts.rejected:
+        bump_data_version(con)
+    con.unregister("accepted_rows")
+    con.unregister("rejected_rows")
+    return counts
+
+
+def _upsert_persons(con: duckdb.DuckDBPyConnection) -> None:
+    """One row per pseudonym; the latest row of this file wins for its person-level values."""
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE staged_persons AS
+        SELECT pseudonym, arg_max(birth_year, source_line) AS birth_year, arg_max(sex, source_line) AS sex,
+               arg_max(retention_until, source_line) AS retention_until
+        FROM staged GROUP BY pseudonym;
+        UPDATE persons p SET birth_year = s.birth_year, sex = s.sex, retention_until = s.retention_until
+        FROM staged_persons s
+        WHERE p.pseudonym = s.pseudonym
+          AND (p.birth_year <> s.birth_year OR p.sex <> s.sex OR p.retention_until <> s.retention_until);
+        INSERT INTO persons SELECT s.* FROM staged_persons s
+        WHERE NOT EXISTS (SELECT 1 FROM persons p WHERE p.pseudonym = s.pseudonym);
+        DROP TABLE staged_persons;
+        """
+    )

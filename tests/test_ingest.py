@@ -1,0 +1,185 @@
+"""Spec: `binc ingest` validates, pseudonymises and loads provider exports, keeping rejects with reasons."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pytest
+
+from dashboard.ingest.pipeline import ingest_files
+from dashboard.ingest.pseudonymise import PseudonymKey
+from exports import OTHER_KEY, TEST_KEY, national_number, row, write_csv
+
+TODAY = date(2026, 11, 29)
+KEY = PseudonymKey(TEST_KEY)
+
+
+def ingest(tmp_path: Path, *files: Path, key: PseudonymKey = KEY, warehouse: str = "w.duckdb"):
+    return ingest_files(tmp_path / warehouse, list(files), key, today=TODAY)
+
+
+def table(tmp_path: Path, sql: str, warehouse: str = "w.duckdb") -> list[tuple]:
+    con = duckdb.connect(str(tmp_path / warehouse), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def expected_pseudonym(number: str, key: bytes = TEST_KEY) -> str:
+    return hmac.new(key, number.encode(), hashlib.sha256).hexdigest()
+
+
+def test_a_valid_row_is_stored_without_identifying_values(tmp_path: Path) -> None:
+    export = write_csv(tmp_path / "p01.csv", [row()])
+    report = ingest(tmp_path, export)
+    (counts,) = report.files
+    assert (counts.read, counts.accepted, counts.rejected, counts.inserted) == (1, 1, 0, 1)
+    stored = table(
+        tmp_path,
+        "SELECT record_id, pseudonym, programme::VARCHAR, partnership_id::VARCHAR, municipality_nis, province_nis, "
+        "sex::VARCHAR, birth_year, age_at_start, family_situation::VARCHAR, family_size, trajectory_type::VARCHAR, "
+        "referral_date, start_date, end_date, end_reason::VARCHAR, follow_up::VARCHAR, source_line FROM trajectories",
+    )
+    assert stored == [
+        (
+            "P01-2023-000001",
+            expected_pseudonym(national_number(date(2015, 3, 12), 123)),
+            "1g1p",
+            "P01",
+            "11008",
+            "10000",
+            "M",
+            2015,
+            7,
+            "single_parent",
+            3,
+            "coaching_short",
+            date(2023, 1, 10),
+            date(2023, 2, 1),
+            date(2023, 6, 15),
+            "goals_reached",
+            "none",
+            2,
+        )
+    ]
+    assert table(tmp_path, "SELECT birth_year, sex::VARCHAR, retention_until FROM persons") == [
+        (2015, "M", date(2050, 3, 12))
+    ]
+
+
+def test_age_at_start_counts_completed_years(tmp_path: Path) -> None:
+    birth = date(2010, 6, 15)
+    rows = [
+        row(record_id="a", national_number=national_number(birth, 1), birth_date="2010-06-15", start_date="2020-06-14",
+            referral_date="", end_date="", end_reason="", follow_up=""),
+        row(record_id="b", national_number=national_number(birth, 1), birth_date="2010-06-15", start_date="2020-06-15",
+            referral_date="", end_date="", end_reason="", follow_up=""),
+    ]
+    ingest(tmp_path, write_csv(tmp_path / "x.csv", rows))
+    assert table(tmp_path, "SELECT record_id, age_at_start FROM trajectories ORDER BY 1") == [("a", 9), ("b", 10)]
+
+
+def test_same_person_in_two_files_gets_one_pseudonym_and_another_key_another(tmp_path: Path) -> None:
+    first = write_csv(tmp_path / "a.csv", [row(record_id="A-1")])
+    second = write_csv(tmp_path / "b.csv", [row(record_id="B-1", partnership_id="P02", national_number="15.03.12-123.76")])
+    ingest(tmp_path, first, second)
+    pseudonyms = table(tmp_path, "SELECT DISTINCT pseudonym FROM trajectories")
+    assert len(pseudonyms) == 1
+    assert table(tmp_path, "SELECT count(*) FROM persons") == [(1,)]
+    ingest(tmp_path, first, key=PseudonymKey(OTHER_KEY), warehouse="other.duckdb")
+    other = table(tmp_path, "SELECT pseudonym FROM trajectories", warehouse="other.duckdb")
+    assert other[0][0] != pseudonyms[0][0]
+    assert other[0][0] == expected_pseudonym(national_number(date(2015, 3, 12), 123), OTHER_KEY)
+
+
+def test_reingesting_the_same_file_changes_nothing(tmp_path: Path) -> None:
+    export = write_csv(tmp_path / "a.csv", [row(), row(record_id="bad", trajectory_type="coaching")])
+    ingest(tmp_path, export)
+    snapshot = [
+        table(tmp_path, f"SELECT * FROM {t} ORDER BY ALL")
+        for t in ("trajectories", "persons", "rejects", "trajectory_history")
+    ]
+    version = table(tmp_path, "SELECT value FROM warehouse_meta WHERE key = 'data_version'")
+    (again,) = ingest(tmp_path, export).files
+    assert again.already_ingested
+    assert snapshot == [
+        table(tmp_path, f"SELECT * FROM {t} ORDER BY ALL")
+        for t in ("trajectories", "persons", "rejects", "trajectory_history")
+    ]
+    assert version == table(tmp_path, "SELECT value FROM warehouse_meta WHERE key = 'data_version'")
+
+
+def test_a_known_record_id_with_new_values_is_a_correction_and_the_old_version_is_kept(tmp_path: Path) -> None:
+    ongoing = row(end_date="", end_reason="", follow_up="")
+    first = write_csv(tmp_path / "2023.csv", [ongoing])
+    resent_same = write_csv(tmp_path / "2024a.csv", [ongoing, row(record_id="other")])
+    corrected = write_csv(tmp_path / "2024b.csv", [row(family_size="4")])
+    ingest(tmp_path, first)
+    (same,) = ingest(tmp_path, resent_same).files
+    assert (same.unchanged, same.inserted, same.replaced) == (1, 1, 0)
+    (fix,) = ingest(tmp_path, corrected).files
+    assert (fix.read, fix.accepted, fix.replaced, fix.inserted) == (1, 1, 1, 0)
+    assert table(tmp_path, "SELECT family_size, end_reason::VARCHAR FROM trajectories WHERE record_id = 'P01-2023-000001'") == [
+        (4, "goals_reached")
+    ]
+    assert table(tmp_path, "SELECT family_size, end_date FROM trajectory_history") == [(3, None)]
+
+
+def test_pre_2025_municipality_codes_are_mapped_to_2025_geography(tmp_path: Path) -> None:
+    export = write_csv(tmp_path / "a.csv", [row(municipality_nis="44043"), row(record_id="z", municipality_nis="11056")])
+    ingest(tmp_path, export)
+    assert table(tmp_path, "SELECT municipality_nis, province_nis FROM trajectories ORDER BY record_id") == [
+        ("44088", "40000"),
+        ("46030", "40000"),
+    ]
+
+
+def test_other_youth_care_needs_no_partnership(tmp_path: Path) -> None:
+    export = write_csv(tmp_path / "a.csv", [row(programme="other_youth_care", partnership_id="")])
+    (counts,) = ingest(tmp_path, export).files
+    assert counts.accepted == 1
+    assert table(tmp_path, "SELECT partnership_id FROM trajectories") == [(None,)]
+
+
+def test_separators_bom_trailing_spaces_and_header_case_are_tolerated(tmp_path: Path) -> None:
+    spaced = {k: f" {v} " for k, v in row().items()}
+    export = write_csv(tmp_path / "a.csv", [spaced], separator=";", bom=True)
+    export.write_text(export.read_text(encoding="utf-8-sig").replace("record_id", "Record_ID"), encoding="utf-8-sig")
+    (counts,) = ingest(tmp_path, export).files
+    assert (counts.accepted, counts.rejected) == (1, 0)
+
+
+def test_day_first_dates_and_excel_serials_are_read(tmp_path: Path) -> None:
+    # 44958 is 2023-02-01 in Excel's 1900 date system.
+    export = write_csv(tmp_path / "a.csv", [row(birth_date="12/03/2015", start_date="44958")])
+    (counts,) = ingest(tmp_path, export).files
+    assert counts.accepted == 1
+    assert table(tmp_path, "SELECT start_date FROM trajectories") == [(date(2023, 2, 1),)]
+
+
+def test_xlsx_and_parquet_exports_are_read(tmp_path: Path) -> None:
+    frame = pl.DataFrame([row(), row(record_id="second", trajectory_type="nonsense")])
+    frame.write_excel(tmp_path / "a.xlsx")
+    frame.with_columns(pl.col("record_id") + "-pq").write_parquet(tmp_path / "b.parquet")
+    report = ingest(tmp_path, tmp_path / "a.xlsx", tmp_path / "b.parquet")
+    assert [(c.read, c.accepted, c.rejected) for c in report.files] == [(2, 1, 1), (2, 1, 1)]
+    assert table(tmp_path, "SELECT file_name, line, field FROM rejects ORDER BY file_name") == [
+        ("a.xlsx", 3, "trajectory_type"),
+        ("b.parquet", 3, "trajectory_type"),
+    ]
+
+
+def test_national_numbers_with_a_lost_leading_zero_are_restored(tmp_path: Path) -> None:
+    number = national_number(date(2005, 1, 2), 7)
+    export = write_csv(
+        tmp_path / "a.csv",
+        [row(national_number=number.lstrip("0"), birth_date="2005-01-02", start_date="2023-02-01")],
+    )
+    (counts,) = ingest(tmp_path, export).files
+    assert counts.accepted == 1
