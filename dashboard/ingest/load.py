@@ -77,16 +77,17 @@ def _load(
     con.execute(
         f"""
         CREATE TEMP TABLE staged AS
-        SELECT record_id, pseudonym,
-               programme::programme_code AS programme, partnership_id::partnership_code AS partnership_id,
-               municipality_nis, province_nis, sex::sex_code AS sex, birth_year, age_at_start,
-               family_situation::family_situation_code AS family_situation, family_size,
-               trajectory_type::trajectory_type_code AS trajectory_type, referral_date, start_date, end_date,
-               end_reason::end_reason_code AS end_reason, follow_up::follow_up_code AS follow_up,
-               retention_until, source_line
-        FROM accepted_rows;
-        ALTER TABLE staged ADD COLUMN row_hash VARCHAR;
-        UPDATE staged SET row_hash = md5(concat_ws('|', {_HASHED}));
+        WITH typed AS (
+            SELECT record_id, pseudonym,
+                   programme::programme_code AS programme, partnership_id::partnership_code AS partnership_id,
+                   municipality_nis, province_nis, sex::sex_code AS sex, birth_year, age_at_start,
+                   family_situation::family_situation_code AS family_situation, family_size,
+                   trajectory_type::trajectory_type_code AS trajectory_type, referral_date, start_date, end_date,
+                   end_reason::end_reason_code AS end_reason, follow_up::follow_up_code AS follow_up,
+                   retention_until, source_line
+            FROM accepted_rows
+        )
+        SELECT *, md5(concat_ws('|', {_HASHED})) AS row_hash FROM typed
         """
     )
     replaced, unchanged = con.execute(

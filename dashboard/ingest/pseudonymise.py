@@ -12,6 +12,7 @@ import os
 import secrets
 from pathlib import Path
 
+import duckdb
 import polars as pl
 
 from dashboard.errors import UserError
@@ -24,7 +25,7 @@ _BLOCK = 64  # SHA-256 block size, as in RFC 2104
 class PseudonymKey:
     """Holds the key; its repr never shows it, so it cannot leak through a log or traceback."""
 
-    __slots__ = ("_inner", "_outer")
+    __slots__ = ("_inner", "_inner_pad", "_outer", "_outer_pad")
 
     def __init__(self, key: bytes) -> None:
         if len(key) < MIN_KEY_LENGTH:
@@ -35,9 +36,11 @@ class PseudonymKey:
         if len(key) > _BLOCK:
             key = hashlib.sha256(key).digest()
         padded = key.ljust(_BLOCK, b"\0")
+        self._inner_pad = bytes(b ^ 0x36 for b in padded)
+        self._outer_pad = bytes(b ^ 0x5C for b in padded)
         # Precomputed HMAC inner and outer states: one copy per value instead of a full hmac.new().
-        self._inner = hashlib.sha256(bytes(b ^ 0x36 for b in padded))
-        self._outer = hashlib.sha256(bytes(b ^ 0x5C for b in padded))
+        self._inner = hashlib.sha256(self._inner_pad)
+        self._outer = hashlib.sha256(self._outer_pad)
 
     def __repr__(self) -> str:
         return "PseudonymKey(<hidden>)"
@@ -52,13 +55,21 @@ class PseudonymKey:
     def pseudonymise(self, frame: pl.DataFrame, column: str) -> pl.DataFrame:
         """`frame` with a `pseudonym` column for its normalised 11-digit numbers (null stays null).
 
-        Each distinct number is hashed once (children have several rows), then joined back.
+        RFC 2104 HMAC written out in DuckDB's vectorised, multi-threaded SHA-256 (about twice as
+        fast as a Python loop); each distinct number is hashed once, then joined back. The pads
+        travel as query parameters of a private in-memory connection, never as SQL text.
         """
-        distinct = frame.get_column(column).drop_nulls().unique().to_list()
-        lookup = pl.DataFrame(
-            {column: distinct, "pseudonym": list(map(self.pseudonym, distinct))},
-            schema={column: pl.String, "pseudonym": pl.String},
-        )
+        distinct = frame.select(pl.col(column).drop_nulls().unique())
+        con = duckdb.connect(":memory:")
+        try:
+            con.register("distinct_numbers", distinct)
+            lookup = con.sql(
+                f"SELECT {column}, sha256($outer || unhex(sha256($inner || {column}::BLOB))) AS pseudonym "
+                "FROM distinct_numbers",
+                params={"inner": self._inner_pad, "outer": self._outer_pad},
+            ).pl()
+        finally:
+            con.close()
         return frame.join(lookup, on=column, how="left", maintain_order="left")
 
 

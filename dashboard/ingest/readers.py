@@ -50,38 +50,35 @@ def read_export(path: Path) -> RawExport:
     return RawExport(path=path, file_format=file_format, sha256=digest, frame=_tidy(path, frame))
 
 
-def _decode(path: Path, data: bytes) -> str:
+def _check_utf8(path: Path, data: bytes) -> bytes:
+    """The bytes without BOM; a clear error at the first byte that is not UTF-8."""
     if data.startswith(UTF8_BOM):
         data = data[len(UTF8_BOM) :]
     try:
-        return data.decode("utf-8")
+        data.decode("utf-8")
     except UnicodeDecodeError as error:
         line = data.count(b"\n", 0, error.start) + 1
         raise UserError(
             f"{path}: line {line}: not UTF-8 (byte 0x{data[error.start]:02x}); "
             "save the export as UTF-8 (in Excel: 'CSV UTF-8') and ingest it again"
         ) from None
+    return data
 
 
 def _read_csv(path: Path, data: bytes) -> pl.DataFrame:
-    text = _decode(path, data)
-    if not text.strip():
+    data = _check_utf8(path, data)
+    if not data.strip():
         raise UserError(
             f"{path}: line 1: the file is empty; expected a header line with the v1 columns"
         )
-    header_line = text.split("\n", 1)[0]
-    separator = ";" if header_line.count(";") > header_line.count(",") else ","
+    header_line = data.split(b"\n", 1)[0]
+    separator = ";" if header_line.count(b";") > header_line.count(b",") else ","
     try:
-        frame = pl.read_csv(
-            io.StringIO(text),
-            separator=separator,
-            infer_schema=False,
-            has_header=True,
-        )
+        frame = pl.read_csv(data, separator=separator, infer_schema=False, has_header=True)
     except pl.exceptions.ComputeError:
         # A malformed line (wrong number of fields, broken quoting). Read line by line instead so
         # that only the broken lines are rejected and every other row still counts.
-        return _number_lines(_read_csv_tolerant(text, separator))
+        return _number_lines(_read_csv_tolerant(data.decode("utf-8"), separator))
     return _number_lines(frame)
 
 

@@ -107,7 +107,8 @@ def _nis_lookup() -> pl.DataFrame:
 def _duplicate_lines(frame: pl.DataFrame) -> pl.DataFrame:
     """record_id → 'lines 3, 7' for ids that occur on several lines of this file."""
     return (
-        frame.filter(pl.col("record_id").is_not_null())
+        # is_duplicated() is a cheap hash pass; only the few duplicated ids are grouped.
+        frame.filter(pl.col("record_id").is_not_null() & pl.col("record_id").is_duplicated())
         .group_by("record_id")
         .agg(
             pl.col(LINE).sort().head(5).cast(pl.String).str.join(", ").alias("_dup_lines"),
@@ -142,11 +143,16 @@ def validate(frame: pl.DataFrame, key: PseudonymKey, today: date) -> Validation:
         )
         .join(_duplicate_lines(frame), on="record_id", how="left", maintain_order="left")
     )
+    # Computed once and reused by several rules below.
     parsed = parsed.with_columns(
-        pl.when(
-            nn.is_well_formed(pl.col("_nn"))
-            & (nn.valid_before_2000(pl.col("_nn")) | nn.valid_from_2000(pl.col("_nn")))
-        )
+        nn.is_well_formed(pl.col("_nn")).alias("_nn_formed"),
+        nn.valid_before_2000(pl.col("_nn")).fill_null(False).alias("_nn_1900"),
+        nn.valid_from_2000(pl.col("_nn")).fill_null(False).alias("_nn_2000"),
+        nn.is_male_counter(pl.col("_nn")).alias("_nn_male"),
+        nn.encoded_birth_date(pl.col("_nn")).alias("_nn_birth"),
+    )
+    parsed = parsed.with_columns(
+        pl.when(pl.col("_nn_formed") & (pl.col("_nn_1900") | pl.col("_nn_2000")))
         .then(pl.col("_nn"))
         .alias("_nn_valid")
     )
@@ -242,11 +248,11 @@ def _date_rules(column: str, today: date, *, required: bool) -> list[Rule]:
 def _checks(today: date) -> list[tuple[str, pl.Expr]]:
     """(field, reason-or-null) in the order a provider reads the row."""
     col = pl.col
-    number = col("_nn")
+    formed, rule_1900, rule_2000 = col("_nn_formed"), col("_nn_1900"), col("_nn_2000")
     birth, start, end = col("_birth_date"), col("_start_date"), col("_end_date")
     is_1g1p = col("programme") == "1g1p"
     has_birth = birth.is_not_null()
-    male_counter = nn.is_male_counter(number)
+    male_counter = col("_nn_male")
     ended, reason_given = col("end_date").is_not_null(), col("end_reason").is_not_null()
     return [
         ("line", col(RAGGED)),
@@ -284,21 +290,21 @@ def _checks(today: date) -> list[tuple[str, pl.Expr]]:
             "national_number",
             _first(
                 (col("national_number").is_null(), "required"),
-                (~nn.is_well_formed(number), "must have 11 digits (dots, dash and spaces allowed)"),
+                (~formed, "must have 11 digits (dots, dash and spaces allowed)"),
                 (
-                    ~(nn.valid_before_2000(number) | nn.valid_from_2000(number)),
+                    ~(rule_1900 | rule_2000),
                     "check digits are wrong",
                 ),
                 (
-                    has_birth & (nn.encoded_birth_date(number) != birth.dt.strftime("%y%m%d")),
+                    has_birth & (col("_nn_birth") != birth.dt.strftime("%y%m%d")),
                     "does not agree with birth_date",
                 ),
                 (
-                    has_birth & (birth.dt.year() >= 2000) & ~nn.valid_from_2000(number),
+                    has_birth & (birth.dt.year() >= 2000) & ~rule_2000,
                     "check digits follow the rule for births before 2000, but birth_date is in 2000 or later",
                 ),
                 (
-                    has_birth & (birth.dt.year() < 2000) & ~nn.valid_before_2000(number),
+                    has_birth & (birth.dt.year() < 2000) & ~rule_1900,
                     "check digits follow the rule for births from 2000, but birth_date is before 2000",
                 ),
             ),
@@ -321,7 +327,7 @@ def _checks(today: date) -> list[tuple[str, pl.Expr]]:
             _first(
                 *_code_rules("sex", codes("sex")),
                 (
-                    nn.is_well_formed(number)
+                    formed
                     & (
                         ((col("sex") == "M") & ~male_counter) | ((col("sex") == "V") & male_counter)
                     ),
