@@ -122,63 +122,62 @@ def _duplicate_lines(frame: pl.DataFrame) -> pl.DataFrame:
 def validate(frame: pl.DataFrame, key: PseudonymKey, today: date) -> Validation:
     """Check every row of one export; `today` bounds every date (no registrations from the future)."""
     number = nn.normalise("national_number")
+    dates = ("birth_date", "referral_date", "start_date", "end_date")
     parsed = (
-        frame.with_columns(
+        frame.lazy()
+        .with_columns(
             number.alias("_nn"),
-            *(
-                parse_date(c).alias(f"_{c}")
-                for c in ("birth_date", "referral_date", "start_date", "end_date")
-            ),
+            *(parse_date(c).alias(f"_{c}") for c in dates),
             pl.col("family_size")
             .str.replace(r"\.0+$", "")
             .cast(pl.Int64, strict=False)
             .alias("_family_size"),
         )
         .join(
-            _nis_lookup(),
+            _nis_lookup().lazy(),
             left_on="municipality_nis",
             right_on="_nis_given",
             how="left",
             maintain_order="left",
         )
-        .join(_duplicate_lines(frame), on="record_id", how="left", maintain_order="left")
-    )
-    # Computed once and reused by several rules below.
-    parsed = parsed.with_columns(
-        nn.is_well_formed(pl.col("_nn")).alias("_nn_formed"),
-        nn.valid_before_2000(pl.col("_nn")).fill_null(False).alias("_nn_1900"),
-        nn.valid_from_2000(pl.col("_nn")).fill_null(False).alias("_nn_2000"),
-        nn.is_male_counter(pl.col("_nn")).alias("_nn_male"),
-        nn.encoded_birth_date(pl.col("_nn")).alias("_nn_birth"),
-    )
-    parsed = parsed.with_columns(
-        pl.when(pl.col("_nn_formed") & (pl.col("_nn_1900") | pl.col("_nn_2000")))
-        .then(pl.col("_nn"))
-        .alias("_nn_valid")
+        .join(_duplicate_lines(frame).lazy(), on="record_id", how="left", maintain_order="left")
+        # Computed once and reused by several rules below.
+        .with_columns(
+            nn.is_well_formed(pl.col("_nn")).alias("_nn_formed"),
+            nn.valid_before_2000(pl.col("_nn")).fill_null(False).alias("_nn_1900"),
+            nn.valid_from_2000(pl.col("_nn")).fill_null(False).alias("_nn_2000"),
+            nn.is_male_counter(pl.col("_nn")).alias("_nn_male"),
+            nn.encoded_birth_date(pl.col("_nn")).alias("_nn_birth"),
+        )
+        .with_columns(
+            pl.when(pl.col("_nn_formed") & (pl.col("_nn_1900") | pl.col("_nn_2000")))
+            .then(pl.col("_nn"))
+            .alias("_nn_valid")
+        )
+        .collect()
     )
     parsed = key.pseudonymise(parsed, "_nn_valid")
     checks = _checks(today)
     fields = pl.coalesce(
         [pl.when(reason.is_not_null()).then(pl.lit(field)) for field, reason in checks]
     )
+    parsed = parsed.with_columns(
+        fields.alias("_field"),
+        _age_at(pl.col("_start_date")).alias("_age_at_start"),
+        pl.col("_birth_date").dt.offset_by(f"{RETENTION_AGE}y").alias("_retention_until"),
+    )
+    # Reasons are spelled out only for the (few) rejected rows.
     first_reason = pl.coalesce([reason for _, reason in checks])
     problems = pl.concat_list(
         [pl.format("{}: {}", pl.lit(field), reason) for field, reason in checks]
-    ).list.drop_nulls()
-    parsed = parsed.with_columns(
-        fields.alias("_field"),
-        first_reason.alias("_reason"),
-        problems.list.join("; ").alias("_problems"),
-        _age_at(pl.col("_start_date")).alias("_age_at_start"),
-        pl.col("_birth_date").dt.offset_by(f"{RETENTION_AGE}y").alias("_retention_until"),
     )
     bad = pl.col("_field").is_not_null()
     rejected = parsed.filter(bad).select(
         pl.col(LINE).alias("line"),
         pl.col("record_id").str.slice(0, 100),
         pl.col("_field").alias("field"),
-        pl.col("_reason").alias("reason"),
-        pl.col("_problems").alias("problems"),
+        first_reason.alias("reason"),
+        problems.list.drop_nulls().list.join("; ").alias("problems"),
         pl.col("pseudonym"),
         pl.col("_retention_until").alias("retention_until"),
     )
