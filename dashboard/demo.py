@@ -1,0 +1,79 @@
+"""The embedded demo: synthetic exports → real ingest → real release, built once under data/demo/.
+
+Each step runs only when its output is missing or stale, so `binc serve --demo` is fast after
+the first time. The demo's pseudonymisation key is a throwaway file outside data/ (see
+paths.demo_key_file), never beside the data it protects.
+"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass
+from pathlib import Path
+
+from dashboard.paths import DEMO_DIR, demo_key_file
+
+DEMO_SEED = 2026
+
+
+@dataclass(frozen=True)
+class DemoPaths:
+    exports: Path
+    warehouse: Path
+    release: Path
+
+
+def demo_paths(base: Path = DEMO_DIR) -> DemoPaths:
+    return DemoPaths(
+        exports=base / "exports",
+        warehouse=base / "warehouse.duckdb",
+        release=base / "release.duckdb",
+    )
+
+
+def ensure_demo(base: Path = DEMO_DIR, *, children: int | None = None) -> DemoPaths:
+    from dashboard.ingest.pipeline import ingest_files
+    from dashboard.ingest.pseudonymise import create_key_file, load_key
+    from dashboard.release.build import build_release, release_is_current
+    from dashboard.synthetic.generate import generate_exports
+
+    paths = demo_paths(base)
+    if not paths.exports.exists() or not any(paths.exports.iterdir()):
+        print(f"demo: generating synthetic provider exports in {paths.exports} …", flush=True)
+        kwargs = {} if children is None else {"children": children}
+        generate_exports(paths.exports, seed=DEMO_SEED, **kwargs)
+    if not paths.warehouse.exists():
+        key_file = demo_key_file()
+        if not key_file.exists():
+            create_key_file(key_file)
+        files = sorted(
+            p for p in paths.exports.iterdir() if p.suffix in (".csv", ".xlsx", ".parquet")
+        )
+        print(f"demo: ingesting {len(files)} exports into {paths.warehouse} …", flush=True)
+        report = ingest_files(paths.warehouse, files, load_key(key_file))
+        print(
+            f"demo: read {report.total('read')}, accepted {report.total('accepted')}, "
+            f"rejected {report.total('rejected')}, replaced {report.total('replaced')}",
+            flush=True,
+        )
+    if not paths.release.exists() or not release_is_current(paths.release, paths.warehouse):
+        print(f"demo: building the release {paths.release} …", flush=True)
+        build_release(paths.warehouse, paths.release)
+    return paths
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--dir", type=Path, default=DEMO_DIR, help=f"where the demo lives (default {DEMO_DIR})"
+    )
+    parser.add_argument(
+        "--children", type=int, help="distinct children to generate (default: national scale)"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    paths = ensure_demo(args.dir, children=args.children)
+    print(
+        f"demo ready: exports {paths.exports}, warehouse {paths.warehouse}, release {paths.release}"
+    )
+    return 0
