@@ -21,10 +21,14 @@ RELEASE_ENV = "BINC_RELEASE"
 
 def configure(parser: argparse.ArgumentParser) -> None:
     source = parser.add_mutually_exclusive_group(required=True)
-    source.add_argument("--demo", action="store_true", help="build the synthetic demo when missing and open it")
+    source.add_argument(
+        "--demo", action="store_true", help="build the synthetic demo when missing and open it"
+    )
     source.add_argument("--release", type=Path, help="the release file to show")
     parser.add_argument("--port", type=int, default=8501, help="port on localhost (default 8501)")
-    parser.add_argument("--address", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument(
+        "--address", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
+    )
 
 
 def command_line(release: Path, port: int, address: str) -> list[str]:

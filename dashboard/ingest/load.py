@@ -87,29 +87,32 @@ def _load(
                    retention_until, source_line
             FROM accepted_rows
         )
-        SELECT *, md5(concat_ws('|', {_HASHED})) AS row_hash FROM typed
+        , hashed AS (SELECT *, md5(concat_ws('|', {_HASHED})) AS row_hash FROM typed)
+        -- One scan of the stored registrations classifies every row: new, unchanged or a correction.
+        SELECT h.*, t.row_hash AS stored_hash
+        FROM hashed h LEFT JOIN trajectories t USING (record_id)
         """
     )
     replaced, unchanged = con.execute(
-        "SELECT count(*) FILTER (WHERE t.row_hash <> s.row_hash), count(*) FILTER (WHERE t.row_hash = s.row_hash) "
-        "FROM staged s JOIN trajectories t USING (record_id)"
+        "SELECT count(*) FILTER (WHERE stored_hash <> row_hash), count(*) FILTER (WHERE stored_hash = row_hash) "
+        "FROM staged"
     ).fetchall()[0]
     inserted = len(accepted) - replaced - unchanged
-    now = datetime.now()
-    con.execute(
-        "INSERT INTO trajectory_history SELECT t.*, ?, ? FROM trajectories t JOIN staged s USING (record_id) "
-        "WHERE t.row_hash <> s.row_hash",
-        [now, ingest_id],
-    )
-    con.execute(
-        "DELETE FROM trajectories WHERE record_id IN "
-        "(SELECT record_id FROM staged s JOIN trajectories t USING (record_id) WHERE t.row_hash <> s.row_hash)"
-    )
+    if replaced:
+        con.execute(
+            "CREATE TEMP TABLE corrected AS SELECT record_id FROM staged WHERE stored_hash <> row_hash"
+        )
+        con.execute(
+            "INSERT INTO trajectory_history SELECT t.*, ?, ? FROM trajectories t SEMI JOIN corrected USING (record_id)",
+            [datetime.now(), ingest_id],
+        )
+        con.execute("DELETE FROM trajectories WHERE record_id IN (SELECT record_id FROM corrected)")
+        con.execute("DROP TABLE corrected")
     con.execute(
         f"""
         INSERT INTO trajectories BY NAME
-        SELECT * EXCLUDE (retention_until), {ingest_id} AS ingest_id FROM staged s
-        WHERE NOT EXISTS (SELECT 1 FROM trajectories t WHERE t.record_id = s.record_id)
+        SELECT * EXCLUDE (retention_until, stored_hash), {ingest_id} AS ingest_id FROM staged
+        WHERE stored_hash IS NULL OR stored_hash <> row_hash
         """
     )
     _upsert_persons(con)
@@ -155,16 +158,11 @@ def _upsert_persons(con: duckdb.DuckDBPyConnection) -> None:
     """One row per pseudonym; the latest row of this file wins for its person-level values."""
     con.execute(
         """
-        CREATE OR REPLACE TEMP TABLE staged_persons AS
-        SELECT pseudonym, arg_max(birth_year, source_line) AS birth_year, arg_max(sex, source_line) AS sex,
-               arg_max(retention_until, source_line) AS retention_until
-        FROM staged GROUP BY pseudonym;
-        UPDATE persons p SET birth_year = s.birth_year, sex = s.sex, retention_until = s.retention_until
-        FROM staged_persons s
-        WHERE p.pseudonym = s.pseudonym
-          AND (p.birth_year <> s.birth_year OR p.sex <> s.sex OR p.retention_until <> s.retention_until);
-        INSERT INTO persons SELECT s.* FROM staged_persons s
-        WHERE NOT EXISTS (SELECT 1 FROM persons p WHERE p.pseudonym = s.pseudonym);
-        DROP TABLE staged_persons;
+        INSERT INTO persons
+        SELECT pseudonym, arg_max(birth_year, source_line), arg_max(sex, source_line),
+               arg_max(retention_until, source_line)
+        FROM staged GROUP BY pseudonym
+        ON CONFLICT (pseudonym) DO UPDATE
+            SET birth_year = excluded.birth_year, sex = excluded.sex, retention_until = excluded.retention_until
         """
     )

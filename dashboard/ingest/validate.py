@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 
 import polars as pl
 
@@ -88,6 +89,7 @@ def _echo(column: str) -> pl.Expr:
     )
 
 
+@cache
 def _nis_lookup() -> pl.DataFrame:
     current = municipalities().select(
         pl.col("municipality_nis").alias("_nis_given"), pl.col("municipality_nis").alias("_nis")
@@ -244,6 +246,7 @@ def _date_rules(column: str, today: date, *, required: bool) -> list[Rule]:
     ]
 
 
+@cache
 def _checks(today: date) -> list[tuple[str, pl.Expr]]:
     """(field, reason-or-null) in the order a provider reads the row."""
     col = pl.col

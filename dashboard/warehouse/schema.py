@@ -58,7 +58,7 @@ TABLES = f"""
 CREATE TABLE IF NOT EXISTS warehouse_meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);
 
 CREATE TABLE IF NOT EXISTS persons (
-    pseudonym        VARCHAR NOT NULL,
+    pseudonym        VARCHAR PRIMARY KEY,  -- indexed: each ingest upserts its persons by key, no scan
     birth_year       SMALLINT NOT NULL,
     sex              sex_code NOT NULL,
     -- The 35th birthday. Retention law needs the exact day, so the birth date survives in this one
