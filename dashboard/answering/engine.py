@@ -1,0 +1,285 @@
+"""Answer a question from a release: choose a measured table, sum, estimate, interval, suppress.
+
+Never opens the warehouse: everything comes from the release's noisy, consistent tables. Answers
+are cached per Release object, and the question is put in a canonical form first (filters sorted,
+codes sorted), so the same question always returns the identical table however it is phrased.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from dashboard import reference
+from dashboard.answering import statistics as st
+from dashboard.answering.catalogue import MeasureDef, measure_defs
+from dashboard.answering.cube import Cube, allowed_dimensions, select, with_totals
+from dashboard.answering.table import TOTAL, AnsweredTable
+from dashboard.errors import UserError
+from dashboard.release.artefact import Release
+
+Where = Mapping[str, str | Sequence[str]] | None
+
+
+def _canonical(
+    by: Sequence[str], where: Where
+) -> tuple[tuple[str, ...], dict[str, tuple[str, ...]]]:
+    by = tuple(by)
+    if len(set(by)) != len(by):
+        raise UserError(f"by: a dimension is named twice in {', '.join(by)}")
+    clean: dict[str, tuple[str, ...]] = {}
+    for dim in sorted(where or {}):
+        value = (where or {})[dim]
+        codes = (value,) if isinstance(value, str) else tuple(value)
+        if not codes:
+            raise UserError(f"where {dim}: give at least one code")
+        clean[dim] = tuple(sorted(set(map(str, codes))))
+    return by, clean
+
+
+def _seed(
+    release: Release, measure: str, by: tuple[str, ...], where: dict[str, tuple[str, ...]]
+) -> int:
+    text = repr((release.release_id, measure, by, sorted(where.items())))
+    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "little")
+
+
+def answer(
+    release: Release,
+    measure: str,
+    by: Sequence[str] = (),
+    where: Where = None,
+    totals: bool = False,
+) -> AnsweredTable:
+    """The suppressed table answering `measure` by `by`, filtered by `where` (see AnsweredTable)."""
+    defs = measure_defs()
+    if measure not in defs:
+        raise UserError(f"measure {measure!r} is unknown; allowed: {', '.join(defs)}")
+    by_t, where_c = _canonical(by, where)
+    key = (measure, by_t, tuple(where_c.items()), bool(totals))
+    if key not in release.cache:
+        release.cache[key] = _answer(release, defs[measure], by_t, where_c, bool(totals))
+    return release.cache[key]
+
+
+def _check_dims(
+    release: Release, d: MeasureDef, by: tuple[str, ...], where: dict[str, tuple[str, ...]]
+) -> None:
+    allowed = [x for x in allowed_dimensions(release, d.source_unit) if x not in d.uses]
+    bad = [x for x in (*by, *where) if x not in allowed]
+    if bad:
+        raise UserError(
+            f"{d.name}: dimension(s) {', '.join(dict.fromkeys(bad))} cannot be used here; "
+            f"allowed: {', '.join(allowed)}"
+        )
+
+
+def _answer(
+    release: Release,
+    d: MeasureDef,
+    by: tuple[str, ...],
+    where: dict[str, tuple[str, ...]],
+    totals: bool,
+) -> AnsweredTable:
+    _check_dims(release, d, by, where)
+    if d.kind == "count":
+        cube, value, low, high, base = _count(release, d, by, where, totals)
+    elif d.name == "share":
+        cube, value, low, high, base = _share(release, by, where, totals)
+    elif d.category is not None:
+        cube, value, low, high, base = _ratio(release, d, by, where, totals)
+    else:
+        cube, value, low, high, base = _banded(release, d, by, where, totals)
+    frame = _frame(by, cube.domains[: len(by)], totals, value, low, high, base)
+    frame = _suppress(frame, by, release.k, d.kind)
+    meta = {k: v for k, v in release.metadata.items() if k not in ("domains", "dimension_meanings")}
+    m = cube.source
+    notes = (
+        f"answered from the measured table {m.name} ({' × '.join(m.dimensions)}; ε {m.noise.epsilon:g}, "
+        f"two-sided geometric noise with variance {m.noise.variance:.1f} per cell)",
+        f"values whose base is below k = {release.k} are suppressed, with complementary cells",
+    )
+    return AnsweredTable(
+        measure=d.name,
+        kind=d.kind,
+        dimensions=by,
+        frame=frame,
+        unit=d.unit,
+        release_metadata=meta,
+        source_tables=(m.name,),
+        notes=notes,
+    )
+
+
+def _count(release, d, by, where, totals):
+    if d.source_unit == "children":
+        if "year" not in by and len(where.get("year", ())) != 1:
+            raise UserError(
+                "children: distinct children are counted per year; add year to by, or filter one year"
+            )
+        if totals and "year" in by:
+            raise UserError(
+                "children: a child reached in several years would be counted more than once in a total over years; ask without totals"
+            )
+    cube = select(release, d.source_unit, by, where)
+    values, cells = cube.values, cube.cells
+    if totals:
+        values, cells = with_totals(values, len(by)), with_totals(cells, len(by))
+    m = cube.source
+    low, high = st.count_interval(values, cells, m.cell_variance, m.noise.half_width(0.95))
+    return cube, values, low, high, values
+
+
+def _share(release, by, where, totals):
+    if not by:
+        raise UserError(
+            "share: give at least one dimension in by; the share is taken over the last one"
+        )
+    cube = select(release, "trajectories", by, where)
+    v = cube.source.cell_variance
+    num, cells = cube.values, cube.cells
+    if totals:
+        num, cells = with_totals(num, len(by) - 1), with_totals(cells, len(by) - 1)
+    den = num.sum(axis=-1, keepdims=True)
+    den_cells = cells.sum(axis=-1, keepdims=True)
+    if totals:
+        num, cells = np.concatenate([num, den], -1), np.concatenate([cells, den_cells], -1)
+    den = np.broadcast_to(den, num.shape)
+    rest_cells = np.broadcast_to(den_cells, num.shape) - cells
+    value, low, high, base = st.ratio(num, den - num, cells * v, rest_cells * v)
+    return cube, value, low, high, base
+
+
+def _ratio(release, d, by, where, totals):
+    cat_codes = _category_domain(release, d.category)
+    den_codes = d.denominator or tuple(c for c in cat_codes if c != "unknown")
+    cube = select(release, d.source_unit, (*by, d.category), where, fixed={d.category: den_codes})
+    mask = np.isin(np.array(cube.domains[-1]), d.numerator)
+    v = cube.source.cell_variance
+    num = cube.values[..., mask].sum(-1)
+    den = cube.values.sum(-1)
+    num_cells = cube.cells[..., mask].sum(-1)
+    den_cells = cube.cells.sum(-1)
+    if totals:
+        num, den = with_totals(num, len(by)), with_totals(den, len(by))
+        num_cells, den_cells = with_totals(num_cells, len(by)), with_totals(den_cells, len(by))
+    value, low, high, base = st.ratio(num, den - num, num_cells * v, (den_cells - num_cells) * v)
+    return cube, value, low, high, base
+
+
+def _category_domain(release: Release, dim: str) -> tuple[str, ...]:
+    for m in release.measurements.values():
+        if dim in m.dimensions:
+            return m.domains[m.dimensions.index(dim)]
+    raise UserError(f"this release measures no table with {dim}; the measure is not available")
+
+
+def _bounds(dim: str, codes: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    bands = reference.bands().filter(pl.col("dimension") == dim)
+    table = dict(zip(bands["code"], zip(bands["lower"], bands["upper"], strict=True), strict=True))
+    lower = np.array([float(table[c][0]) for c in codes])
+    upper = np.array([np.inf if table[c][1] is None else float(table[c][1]) for c in codes])
+    return lower, upper
+
+
+def _banded(release, d, by, where, totals):
+    seed = _seed(release, d.name, by, where)
+    n = len(by)
+    if d.name == "median_waiting_days":
+        codes = tuple(c for c in _category_domain(release, "waiting_band") if c != "unknown")
+        cube = select(
+            release, "trajectories", (*by, "waiting_band"), where, fixed={"waiting_band": codes}
+        )
+        lower, upper = _bounds("waiting_band", cube.domains[-1])
+        # days are whole numbers: band 0-7 covers [0, 8)
+        return _histogram_statistic(
+            cube, n, totals, seed, lambda h: st.banded_median(h, lower, upper)
+        )
+    if d.name == "median_duration_months":
+        cube = select(
+            release, "trajectories", (*by, "duration_band"), where, fixed={"status": ("ended",)}
+        )
+        lower, upper = _bounds("duration_band", cube.domains[-1])
+        return _histogram_statistic(
+            cube, n, totals, seed, lambda h: st.banded_median(h, lower, upper)
+        )
+    cube = select(release, "trajectories", (*by, "duration_band", "status"), where)
+    lower, upper = _bounds("duration_band", cube.domains[-2])
+    ended = list(cube.domains[-1]).index("ended")
+    months = float(d.parameter or 0)
+
+    def survival(h: np.ndarray) -> np.ndarray:
+        return st.survival_at(h[..., ended], h[..., 1 - ended], upper, months)
+
+    return _histogram_statistic(cube, n, totals, seed, survival)
+
+
+def _histogram_statistic(
+    cube: Cube, n: int, totals: bool, seed: int, statistic
+) -> tuple[Cube, Any, Any, Any, Any]:
+    """Point estimate from the consistent histogram; interval by a seeded parametric bootstrap."""
+    hist, var = cube.values, cube.variance
+    rng = np.random.default_rng(seed)
+    draws = np.maximum(
+        hist[None] + rng.standard_normal((st.BOOTSTRAP_DRAWS, *hist.shape)) * np.sqrt(var)[None], 0
+    )
+    if totals:
+        hist = with_totals(hist, n)
+        draws = np.moveaxis(with_totals(np.moveaxis(draws, 0, -1), n), -1, 0)
+    value = statistic(hist)
+    with np.errstate(invalid="ignore"):
+        low, high = np.nanquantile(statistic(draws), [0.025, 0.975], axis=0)
+    base = hist.reshape(*hist.shape[:n], -1).sum(-1)
+    return cube, value, low, high, base
+
+
+def _frame(by, domains, totals, value, low, high, base) -> pl.DataFrame:
+    codes = [list(c) + ([TOTAL] if totals else []) for c in domains]
+    shape = tuple(len(c) for c in codes)
+    grid = np.indices(shape).reshape(len(shape), -1) if shape else np.zeros((0, 1), dtype=np.int64)
+    columns: dict[str, Any] = {
+        dim: pl.Series(dim, np.array(c, dtype=object)[grid[i]], dtype=pl.String)
+        for i, (dim, c) in enumerate(zip(by, codes, strict=True))
+    }
+    for name, array in (("value", value), ("ci_low", low), ("ci_high", high), ("base", base)):
+        columns[name] = pl.Series(
+            name,
+            np.asarray(array, dtype=np.float64).reshape(-1),
+            dtype=pl.Float64,
+            nan_to_null=True,
+        )
+    return pl.DataFrame(columns)
+
+
+def _suppress(frame: pl.DataFrame, by: tuple[str, ...], k: int, kind) -> pl.DataFrame:
+    # Imported here: the disclosure layer imports answering.table, so a top-level import would cycle.
+    from dashboard.disclosure.suppression import suppress
+
+    return suppress(frame, list(by), k, kind=kind)
+
+
+def list_measures(release: Release | None = None) -> list[dict[str, Any]]:
+    """Every measure: name, kind, unit, labels, description and the dimensions it allows."""
+    out = []
+    for d in measure_defs().values():
+        dims = None
+        if release is not None:
+            dims = [x for x in allowed_dimensions(release, d.source_unit) if x not in d.uses]
+            if d.source_unit == "children":
+                dims = [x for x in dims if x == "year"]
+        out.append(
+            {
+                "name": d.name,
+                "kind": d.kind,
+                "unit": d.unit,
+                "label_nl": d.label_nl,
+                "label_en": d.label_en,
+                "description": d.description,
+                "dimensions": dims,
+            }
+        )
+    return out

@@ -1,0 +1,22 @@
+-- year_partnership: trajectories per partnership and year — the headline comparison for evaluators, measured directly with the largest budget share.
+--
+-- Dimensions: year × partnership.
+--   Every combination of public codes is a cell (the key_* tables come from reference data and the
+--   config's years), so an empty cell is measured like any other.
+-- Privacy unit: the person. Each person keeps at most c trajectories (bounded_trajectories.sql)
+--   and each trajectory is in exactly one cell, so one person changes the table by at most c
+--   in total (L1 sensitivity c).
+-- Input: bounded_trajectories (1G1P trajectories starting in the release's years, at most c per person).
+-- Columns: year, partnership = the cell's codes;
+--   true_count = number of 1G1P trajectories in the cell (0 when empty).
+-- The true counts exist only in memory: noise is added before anything is written to a release.
+WITH counted AS (
+    SELECT year, partnership, count(*) AS true_count
+    FROM bounded_trajectories
+    GROUP BY ALL
+)
+SELECT year, partnership, coalesce(counted.true_count, 0) AS true_count
+FROM key_year
+CROSS JOIN key_partnership
+LEFT JOIN counted USING (year, partnership)
+ORDER BY year, partnership
