@@ -7,57 +7,19 @@ has a <dim>_label column in Dutch (default) or English. Rows with code TOTAL are
 from __future__ import annotations
 
 import argparse
-import importlib
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
+from dashboard.answering import DIMENSIONS, MEASURES, answer
 from dashboard.errors import UserError
 from dashboard.export.labels import LANGUAGES
 from dashboard.export.writers import FORMATS, write_export
-
-# The export contract's dimension names (DESIGN.md); the answering layer may know more.
-CONTRACT_DIMENSIONS = (
-    "year",
-    "partnership",
-    "province",
-    "trajectory_type",
-    "age_band",
-    "sex",
-    "family_situation",
-    "family_size_band",
-    "end_reason",
-    "duration_band",
-    "follow_up",
-)
-
-
-def _answering() -> tuple[Callable[..., Any], Callable[[Path], Any], Any]:
-    """answer(), load_release() and the answering layer's catalogue module (imported lazily)."""
-    answering = importlib.import_module("dashboard.answering")
-    answer = getattr(answering, "answer", None)
-    release_module = importlib.import_module("dashboard.release")
-    load_release = getattr(release_module, "load_release", None)
-    if answer is None or load_release is None:
-        raise UserError("this installation has no answering layer yet; binc export cannot run")
-    return answer, load_release, answering
-
-
-def _catalogue(answering: Any) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """Known measures and dimensions, as the answering layer declares them."""
-    measures = getattr(answering, "MEASURES", None) or ()
-    measures = tuple(measures() if callable(measures) else measures)
-    dimensions = getattr(answering, "DIMENSIONS", None) or CONTRACT_DIMENSIONS
-    dimensions = tuple(dimensions() if callable(dimensions) else dimensions)
-    return measures, dimensions
+from dashboard.release import load_release
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--release", required=True, type=Path, help="release to answer from")
-    try:
-        measures, _ = _catalogue(importlib.import_module("dashboard.answering"))
-    except ImportError:
-        measures = ()
+    measures = MEASURES
     parser.add_argument(
         "--measure",
         required=True,
@@ -67,7 +29,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--by",
         default="",
         metavar="DIM[,DIM...]",
-        help="dimensions, comma separated: " + ", ".join(CONTRACT_DIMENSIONS),
+        help="dimensions, comma separated: " + ", ".join(DIMENSIONS),
     )
     parser.add_argument(
         "--where",
@@ -125,9 +87,8 @@ def run(args: argparse.Namespace) -> int:
             f"--out {out} is a directory; give a file name such as {out / 'table'}.{fmt}"
         )
 
-    answer, load_release, answering = _answering()
-    measures, dimensions = _catalogue(answering)
-    if measures and args.measure not in measures:
+    measures, dimensions = MEASURES, DIMENSIONS
+    if args.measure not in measures:
         raise UserError(
             f"--measure: unknown measure {args.measure!r}; allowed: {', '.join(measures)}"
         )
