@@ -48,10 +48,19 @@ def row(**overrides: str) -> dict[str, str]:
     return values
 
 
-def write_csv(path: Path, rows: list[dict[str, str]], *, separator: str = ",", bom: bool = False, columns=COLUMNS) -> Path:
+def write_csv(
+    path: Path,
+    rows: list[dict[str, str]],
+    *,
+    separator: str = ",",
+    bom: bool = False,
+    columns=COLUMNS,
+) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", newline="", encoding="utf-8-sig" if bom else "utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(columns), delimiter=separator, extrasaction="ignore")
+        writer = csv.DictWriter(
+            handle, fieldnames=list(columns), delimiter=separator, extrasaction="ignore"
+        )
         writer.writeheader()
         writer.writerows(rows)
     return path

@@ -9,11 +9,10 @@ from pathlib import Path
 
 import duckdb
 import polars as pl
-import pytest
+from exports import OTHER_KEY, TEST_KEY, national_number, row, write_csv
 
 from dashboard.ingest.pipeline import ingest_files
 from dashboard.ingest.pseudonymise import PseudonymKey
-from exports import OTHER_KEY, TEST_KEY, national_number, row, write_csv
 
 TODAY = date(2026, 11, 29)
 KEY = PseudonymKey(TEST_KEY)
@@ -76,18 +75,42 @@ def test_a_valid_row_is_stored_without_identifying_values(tmp_path: Path) -> Non
 def test_age_at_start_counts_completed_years(tmp_path: Path) -> None:
     birth = date(2010, 6, 15)
     rows = [
-        row(record_id="a", national_number=national_number(birth, 1), birth_date="2010-06-15", start_date="2020-06-14",
-            referral_date="", end_date="", end_reason="", follow_up=""),
-        row(record_id="b", national_number=national_number(birth, 1), birth_date="2010-06-15", start_date="2020-06-15",
-            referral_date="", end_date="", end_reason="", follow_up=""),
+        row(
+            record_id="a",
+            national_number=national_number(birth, 1),
+            birth_date="2010-06-15",
+            start_date="2020-06-14",
+            referral_date="",
+            end_date="",
+            end_reason="",
+            follow_up="",
+        ),
+        row(
+            record_id="b",
+            national_number=national_number(birth, 1),
+            birth_date="2010-06-15",
+            start_date="2020-06-15",
+            referral_date="",
+            end_date="",
+            end_reason="",
+            follow_up="",
+        ),
     ]
     ingest(tmp_path, write_csv(tmp_path / "x.csv", rows))
-    assert table(tmp_path, "SELECT record_id, age_at_start FROM trajectories ORDER BY 1") == [("a", 9), ("b", 10)]
+    assert table(tmp_path, "SELECT record_id, age_at_start FROM trajectories ORDER BY 1") == [
+        ("a", 9),
+        ("b", 10),
+    ]
 
 
-def test_same_person_in_two_files_gets_one_pseudonym_and_another_key_another(tmp_path: Path) -> None:
+def test_same_person_in_two_files_gets_one_pseudonym_and_another_key_another(
+    tmp_path: Path,
+) -> None:
     first = write_csv(tmp_path / "a.csv", [row(record_id="A-1")])
-    second = write_csv(tmp_path / "b.csv", [row(record_id="B-1", partnership_id="P02", national_number="15.03.12-123.76")])
+    second = write_csv(
+        tmp_path / "b.csv",
+        [row(record_id="B-1", partnership_id="P02", national_number="15.03.12-123.76")],
+    )
     ingest(tmp_path, first, second)
     pseudonyms = table(tmp_path, "SELECT DISTINCT pseudonym FROM trajectories")
     assert len(pseudonyms) == 1
@@ -99,7 +122,9 @@ def test_same_person_in_two_files_gets_one_pseudonym_and_another_key_another(tmp
 
 
 def test_reingesting_the_same_file_changes_nothing(tmp_path: Path) -> None:
-    export = write_csv(tmp_path / "a.csv", [row(), row(record_id="bad", trajectory_type="coaching")])
+    export = write_csv(
+        tmp_path / "a.csv", [row(), row(record_id="bad", trajectory_type="coaching")]
+    )
     ingest(tmp_path, export)
     snapshot = [
         table(tmp_path, f"SELECT * FROM {t} ORDER BY ALL")
@@ -115,7 +140,9 @@ def test_reingesting_the_same_file_changes_nothing(tmp_path: Path) -> None:
     assert version == table(tmp_path, "SELECT value FROM warehouse_meta WHERE key = 'data_version'")
 
 
-def test_a_known_record_id_with_new_values_is_a_correction_and_the_old_version_is_kept(tmp_path: Path) -> None:
+def test_a_known_record_id_with_new_values_is_a_correction_and_the_old_version_is_kept(
+    tmp_path: Path,
+) -> None:
     ongoing = row(end_date="", end_reason="", follow_up="")
     first = write_csv(tmp_path / "2023.csv", [ongoing])
     resent_same = write_csv(tmp_path / "2024a.csv", [ongoing, row(record_id="other")])
@@ -125,16 +152,22 @@ def test_a_known_record_id_with_new_values_is_a_correction_and_the_old_version_i
     assert (same.unchanged, same.inserted, same.replaced) == (1, 1, 0)
     (fix,) = ingest(tmp_path, corrected).files
     assert (fix.read, fix.accepted, fix.replaced, fix.inserted) == (1, 1, 1, 0)
-    assert table(tmp_path, "SELECT family_size, end_reason::VARCHAR FROM trajectories WHERE record_id = 'P01-2023-000001'") == [
-        (4, "goals_reached")
-    ]
+    assert table(
+        tmp_path,
+        "SELECT family_size, end_reason::VARCHAR FROM trajectories WHERE record_id = 'P01-2023-000001'",
+    ) == [(4, "goals_reached")]
     assert table(tmp_path, "SELECT family_size, end_date FROM trajectory_history") == [(3, None)]
 
 
 def test_pre_2025_municipality_codes_are_mapped_to_2025_geography(tmp_path: Path) -> None:
-    export = write_csv(tmp_path / "a.csv", [row(municipality_nis="44043"), row(record_id="z", municipality_nis="11056")])
+    export = write_csv(
+        tmp_path / "a.csv",
+        [row(municipality_nis="44043"), row(record_id="z", municipality_nis="11056")],
+    )
     ingest(tmp_path, export)
-    assert table(tmp_path, "SELECT municipality_nis, province_nis FROM trajectories ORDER BY record_id") == [
+    assert table(
+        tmp_path, "SELECT municipality_nis, province_nis FROM trajectories ORDER BY record_id"
+    ) == [
         ("44088", "40000"),
         ("46030", "40000"),
     ]
@@ -150,7 +183,10 @@ def test_other_youth_care_needs_no_partnership(tmp_path: Path) -> None:
 def test_separators_bom_trailing_spaces_and_header_case_are_tolerated(tmp_path: Path) -> None:
     spaced = {k: f" {v} " for k, v in row().items()}
     export = write_csv(tmp_path / "a.csv", [spaced], separator=";", bom=True)
-    export.write_text(export.read_text(encoding="utf-8-sig").replace("record_id", "Record_ID"), encoding="utf-8-sig")
+    export.write_text(
+        export.read_text(encoding="utf-8-sig").replace("record_id", "Record_ID"),
+        encoding="utf-8-sig",
+    )
     (counts,) = ingest(tmp_path, export).files
     assert (counts.accepted, counts.rejected) == (1, 0)
 
@@ -183,3 +219,11 @@ def test_national_numbers_with_a_lost_leading_zero_are_restored(tmp_path: Path) 
     )
     (counts,) = ingest(tmp_path, export).files
     assert counts.accepted == 1
+
+
+def test_a_national_number_written_as_a_spreadsheet_float_is_read(tmp_path: Path) -> None:
+    export = write_csv(
+        tmp_path / "a.csv", [row(national_number=national_number(date(2015, 3, 12), 123) + ".0")]
+    )
+    (counts,) = ingest(tmp_path, export).files
+    assert (counts.accepted, counts.rejected) == (1, 0)

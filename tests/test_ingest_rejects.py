@@ -7,13 +7,13 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from exports import TEST_KEY, national_number, row, write_csv
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dashboard.cli import main
 from dashboard.ingest.pipeline import ingest_files
 from dashboard.ingest.pseudonymise import PseudonymKey
-from exports import TEST_KEY, national_number, row, write_csv
 
 TODAY = date(2026, 11, 29)
 KEY = PseudonymKey(TEST_KEY)
@@ -21,11 +21,20 @@ CHILD_2010 = date(2010, 7, 4)
 
 # (what is wrong, overrides, field, reason fragment)
 BAD_ROWS = [
-    ("wrong check digits", {"national_number": "15031212300"}, "national_number", "check digits are wrong"),
+    (
+        "wrong check digits",
+        {"national_number": "15031212300"},
+        "national_number",
+        "check digits are wrong",
+    ),
     ("too few digits", {"national_number": "1503121"}, "national_number", "11 digits"),
     (
         "1900-rule number for a 2010 child",
-        {"national_number": national_number(CHILD_2010, 46, rule_2000=False), "birth_date": "2010-07-04", "sex": "V"},
+        {
+            "national_number": national_number(CHILD_2010, 46, rule_2000=False),
+            "birth_date": "2010-07-04",
+            "sex": "V",
+        },
         "national_number",
         "rule for births before 2000",
     ),
@@ -38,16 +47,56 @@ BAD_ROWS = [
     ("sex against counter", {"sex": "V"}, "sex", "does not agree with the national number"),
     ("impossible date", {"end_date": "2023-02-30"}, "end_date", "not a valid date"),
     ("reversed dates", {"end_date": "2023-01-15"}, "end_date", "must not be before start_date"),
-    ("referral after start", {"referral_date": "2023-03-01"}, "referral_date", "must not be after start_date"),
+    (
+        "referral after start",
+        {"referral_date": "2023-03-01"},
+        "referral_date",
+        "must not be after start_date",
+    ),
     ("future end date", {"end_date": "2027-01-01"}, "end_date", "lies in the future"),
-    ("start before birth", {"start_date": "2014-01-01", "referral_date": ""}, "birth_date", "must be before start_date"),
-    ("unknown trajectory type", {"trajectory_type": "coaching"}, "trajectory_type", "unknown code 'coaching'"),
-    ("unknown family situation", {"family_situation": "married"}, "family_situation", "unknown code 'married'"),
+    (
+        "start before birth",
+        {"start_date": "2014-01-01", "referral_date": ""},
+        "birth_date",
+        "must be before start_date",
+    ),
+    (
+        "unknown trajectory type",
+        {"trajectory_type": "coaching"},
+        "trajectory_type",
+        "unknown code 'coaching'",
+    ),
+    (
+        "unknown family situation",
+        {"family_situation": "married"},
+        "family_situation",
+        "unknown code 'married'",
+    ),
     ("unknown programme", {"programme": "1G1P-x"}, "programme", "unknown code"),
-    ("unknown partnership", {"partnership_id": "P17"}, "partnership_id", "unknown partnership 'P17'"),
-    ("partnership on other care", {"programme": "other_youth_care"}, "partnership_id", "must be empty"),
-    ("missing partnership", {"partnership_id": ""}, "partnership_id", "required for programme 1g1p"),
-    ("unknown municipality", {"municipality_nis": "99999"}, "municipality_nis", "unknown NIS code '99999'"),
+    (
+        "unknown partnership",
+        {"partnership_id": "P17"},
+        "partnership_id",
+        "unknown partnership 'P17'",
+    ),
+    (
+        "partnership on other care",
+        {"programme": "other_youth_care"},
+        "partnership_id",
+        "must be empty",
+    ),
+    (
+        "missing partnership",
+        {"partnership_id": ""},
+        "partnership_id",
+        "required for programme 1g1p",
+    ),
+    (
+        "unknown municipality",
+        {"municipality_nis": "99999"},
+        "municipality_nis",
+        "unknown NIS code '99999'",
+    ),
     ("missing record id", {"record_id": ""}, "record_id", "required"),
     ("missing last name", {"last_name": ""}, "last_name", "required"),
     ("missing start date", {"start_date": "", "referral_date": ""}, "start_date", "required"),
@@ -56,7 +105,12 @@ BAD_ROWS = [
     ("family size text", {"family_size": "drie"}, "family_size", "from 1 to 20"),
     ("end without reason", {"end_reason": ""}, "end_reason", "required when end_date is set"),
     ("reason without end", {"end_date": "", "follow_up": ""}, "end_reason", "must be empty while"),
-    ("follow-up while ongoing", {"end_date": "", "end_reason": ""}, "follow_up", "only allowed when"),
+    (
+        "follow-up while ongoing",
+        {"end_date": "", "end_reason": ""},
+        "follow_up",
+        "only allowed when",
+    ),
     ("postal code", {"postal_code": "29300"}, "postal_code", "4 digits"),
     (
         "person aged 35",
@@ -67,9 +121,15 @@ BAD_ROWS = [
 ]
 
 
-@pytest.mark.parametrize(("what", "overrides", "field", "reason"), BAD_ROWS, ids=[b[0] for b in BAD_ROWS])
-def test_bad_row_is_rejected_with_its_reason(tmp_path: Path, what: str, overrides: dict, field: str, reason: str) -> None:
-    export = write_csv(tmp_path / "bad.csv", [row(record_id="good"), row(**{"record_id": "bad", **overrides})])
+@pytest.mark.parametrize(
+    ("what", "overrides", "field", "reason"), BAD_ROWS, ids=[b[0] for b in BAD_ROWS]
+)
+def test_bad_row_is_rejected_with_its_reason(
+    tmp_path: Path, what: str, overrides: dict, field: str, reason: str
+) -> None:
+    export = write_csv(
+        tmp_path / "bad.csv", [row(record_id="good"), row(**{"record_id": "bad", **overrides})]
+    )
     (counts,) = ingest_files(tmp_path / "w.duckdb", [export], KEY, today=TODAY).files
     assert (counts.read, counts.accepted, counts.rejected) == (2, 1, 1)
     con = duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True)
@@ -80,7 +140,9 @@ def test_bad_row_is_rejected_with_its_reason(tmp_path: Path, what: str, override
 
 
 def test_reasons_never_repeat_identifying_values(tmp_path: Path) -> None:
-    bad = row(record_id="bad", sex="Janssens Lotte", national_number="15031212300", postal_code="29300")
+    bad = row(
+        record_id="bad", sex="Janssens Lotte", national_number="15031212300", postal_code="29300"
+    )
     export = write_csv(tmp_path / "a.csv", [bad])
     ingest_files(tmp_path / "w.duckdb", [export], KEY, today=TODAY)
     con = duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True)
@@ -114,22 +176,39 @@ def test_a_ragged_line_is_rejected_and_the_others_kept(tmp_path: Path) -> None:
     ("content", "message"),
     [
         (b"", "the file is empty"),
-        ("record_id,programme\nx,1g1p\n".encode(), "missing column(s)"),
+        (b"record_id,programme\nx,1g1p\n", "missing column(s)"),
         (
             (",".join(row()) + ",email\n" + ",".join(row().values()) + ",a@b.be\n").encode(),
             "unknown column(s) email",
         ),
-        ((",".join(row()) + "\n" + ",".join(row(last_name="Müller").values()) + "\n").encode("latin-1"), "not UTF-8"),
+        (
+            (",".join(row()) + "\n" + ",".join(row(last_name="Müller").values()) + "\n").encode(
+                "latin-1"
+            ),
+            "not UTF-8",
+        ),
     ],
     ids=["empty", "missing columns", "extra column", "latin-1"],
 )
-def test_unreadable_files_are_refused_whole_with_a_clear_message(tmp_path: Path, capsys, content: bytes, message: str) -> None:
+def test_unreadable_files_are_refused_whole_with_a_clear_message(
+    tmp_path: Path, capsys, content: bytes, message: str
+) -> None:
     bad = tmp_path / "bad.csv"
     bad.write_bytes(content)
     good = write_csv(tmp_path / "good.csv", [row()])
     key_file = tmp_path / "key"
     key_file.write_bytes(TEST_KEY)
-    status = main(["ingest", "--warehouse", str(tmp_path / "w.duckdb"), "--key-file", str(key_file), str(bad), str(good)])
+    status = main(
+        [
+            "ingest",
+            "--warehouse",
+            str(tmp_path / "w.duckdb"),
+            "--key-file",
+            str(key_file),
+            str(bad),
+            str(good),
+        ]
+    )
     captured = capsys.readouterr()
     assert status == 2
     assert message in captured.err
@@ -142,7 +221,19 @@ def test_header_only_file_reads_nothing_and_succeeds(tmp_path: Path, capsys) -> 
     export = write_csv(tmp_path / "a.csv", [])
     key_file = tmp_path / "key"
     key_file.write_bytes(TEST_KEY)
-    assert main(["ingest", "--warehouse", str(tmp_path / "w.duckdb"), "--key-file", str(key_file), str(export)]) == 0
+    assert (
+        main(
+            [
+                "ingest",
+                "--warehouse",
+                str(tmp_path / "w.duckdb"),
+                "--key-file",
+                str(key_file),
+                str(export),
+            ]
+        )
+        == 0
+    )
     assert "read 0, accepted 0, rejected 0" in capsys.readouterr().out
 
 
@@ -158,7 +249,9 @@ def test_ingest_refuses_to_run_without_a_key(tmp_path: Path, capsys, monkeypatch
 
 
 FIELD_VALUES = {
-    "national_number": st.sampled_from(["15031212376", "15031212300", "", "abc", "15.03.12-123.76"]),
+    "national_number": st.sampled_from(
+        ["15031212376", "15031212300", "", "abc", "15.03.12-123.76"]
+    ),
     "birth_date": st.sampled_from(["2015-03-12", "12/03/2015", "2015-02-30", "", "2030-01-01"]),
     "sex": st.sampled_from(["M", "V", "X", "", "Q"]),
     "family_size": st.sampled_from(["1", "3", "20", "21", "0", "", "x"]),
@@ -169,15 +262,21 @@ FIELD_VALUES = {
 }
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(st.lists(st.fixed_dictionaries(FIELD_VALUES), min_size=0, max_size=12))
-def test_accepted_plus_rejected_equals_read_on_random_mixes(tmp_path_factory, rows: list[dict[str, str]]) -> None:
+def test_accepted_plus_rejected_equals_read_on_random_mixes(
+    tmp_path_factory, rows: list[dict[str, str]]
+) -> None:
     directory = tmp_path_factory.mktemp("mix")
     export = write_csv(directory / "mix.csv", [row(**r) for r in rows])
     (counts,) = ingest_files(directory / "w.duckdb", [export], KEY, today=TODAY).files
     assert counts.read == len(rows)
     assert counts.accepted + counts.rejected == counts.read
     con = duckdb.connect(str(directory / "w.duckdb"), read_only=True)
-    stored, rejected = con.execute("SELECT (SELECT count(*) FROM trajectories), (SELECT count(*) FROM rejects)").fetchall()[0]
+    stored, rejected = con.execute(
+        "SELECT (SELECT count(*) FROM trajectories), (SELECT count(*) FROM rejects)"
+    ).fetchall()[0]
     con.close()
     assert (stored, rejected) == (counts.accepted, counts.rejected)

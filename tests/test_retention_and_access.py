@@ -7,6 +7,7 @@ from pathlib import Path
 
 import duckdb
 import polars as pl
+from exports import TEST_KEY, national_number, row, write_csv
 from hypothesis import given
 from hypothesis import strategies as st
 from stdnum.be import nn as stdnum_nn
@@ -16,7 +17,6 @@ from dashboard.ingest import national_number as nn
 from dashboard.ingest.pipeline import ingest_files
 from dashboard.ingest.pseudonymise import PseudonymKey
 from dashboard.warehouse.retention import purge
-from exports import TEST_KEY, national_number, row, write_csv
 
 KEY = PseudonymKey(TEST_KEY)
 BIRTH = date(1992, 5, 20)  # turns 35 on 2027-05-20
@@ -43,7 +43,10 @@ def counts(con: duckdb.DuckDBPyConnection) -> tuple[int, ...]:
 
 
 def test_purge_removes_a_person_on_their_35th_birthday_exactly(tmp_path: Path) -> None:
-    first = write_csv(tmp_path / "a.csv", [adult_row("old-1"), row(record_id="child-1"), adult_row("old-bad") | {"sex": "Q"}])
+    first = write_csv(
+        tmp_path / "a.csv",
+        [adult_row("old-1"), row(record_id="child-1"), adult_row("old-bad") | {"sex": "Q"}],
+    )
     corrected = write_csv(tmp_path / "b.csv", [adult_row("old-1") | {"family_size": "4"}])
     ingest_files(tmp_path / "w.duckdb", [first, corrected], KEY, today=date(2026, 11, 29))
     con = duckdb.connect(str(tmp_path / "w.duckdb"))
@@ -57,25 +60,51 @@ def test_purge_removes_a_person_on_their_35th_birthday_exactly(tmp_path: Path) -
 
 
 def test_purge_command_prints_how_many_and_refuses_future_dates(tmp_path: Path, capsys) -> None:
-    ingest_files(tmp_path / "w.duckdb", [write_csv(tmp_path / "a.csv", [row()])], KEY, today=date(2026, 11, 29))
+    ingest_files(
+        tmp_path / "w.duckdb",
+        [write_csv(tmp_path / "a.csv", [row()])],
+        KEY,
+        today=date(2026, 11, 29),
+    )
     assert main(["purge", "--warehouse", str(tmp_path / "w.duckdb"), "--as-of", "2026-01-01"]) == 0
     assert "0 persons aged 35 or more" in capsys.readouterr().out
     assert main(["purge", "--warehouse", str(tmp_path / "w.duckdb"), "--as-of", "2999-01-01"]) == 2
     assert "lies in the future" in capsys.readouterr().err
-    assert main(["purge", "--warehouse", str(tmp_path / "missing.duckdb"), "--as-of", "2026-01-01"]) == 2
+    assert (
+        main(["purge", "--warehouse", str(tmp_path / "missing.duckdb"), "--as-of", "2026-01-01"])
+        == 2
+    )
     assert "no warehouse at this path" in capsys.readouterr().err
 
 
-def test_subject_access_shows_every_record_of_the_person_and_nothing_of_others(tmp_path: Path, capsys) -> None:
-    other = row(record_id="someone-else", national_number=national_number(date(2016, 1, 1), 3), birth_date="2016-01-01")
-    first = write_csv(tmp_path / "a.csv", [row(end_date="", end_reason="", follow_up=""), other, row(record_id="r", sex="V")])
+def test_subject_access_shows_every_record_of_the_person_and_nothing_of_others(
+    tmp_path: Path, capsys
+) -> None:
+    other = row(
+        record_id="someone-else",
+        national_number=national_number(date(2016, 1, 1), 3),
+        birth_date="2016-01-01",
+    )
+    first = write_csv(
+        tmp_path / "a.csv",
+        [row(end_date="", end_reason="", follow_up=""), other, row(record_id="r", sex="V")],
+    )
     second = write_csv(tmp_path / "b.csv", [row()])
     ingest_files(tmp_path / "w.duckdb", [first, second], KEY, today=date(2026, 11, 29))
     key_file = tmp_path / "key"
     key_file.write_bytes(TEST_KEY)
     status = main(
-        ["subject-access", "--warehouse", str(tmp_path / "w.duckdb"), "--key-file", str(key_file),
-         "--national-number", "15.03.12-123.76", "--out", str(tmp_path / "sar.xlsx")]
+        [
+            "subject-access",
+            "--warehouse",
+            str(tmp_path / "w.duckdb"),
+            "--key-file",
+            str(key_file),
+            "--national-number",
+            "15.03.12-123.76",
+            "--out",
+            str(tmp_path / "sar.xlsx"),
+        ]
     )
     out = capsys.readouterr().out
     assert status == 0
@@ -84,14 +113,30 @@ def test_subject_access_shows_every_record_of_the_person_and_nothing_of_others(t
     assert "Rows refused at ingest (not used in any statistic): 1" in out
     assert "someone-else" not in out
     assert KEY.pseudonym("15031212376") not in out
-    assert pl.read_excel(tmp_path / "sar.xlsx", sheet_name="trajectories")["record_id"].to_list() == ["P01-2023-000001"]
+    assert pl.read_excel(tmp_path / "sar.xlsx", sheet_name="trajectories")[
+        "record_id"
+    ].to_list() == ["P01-2023-000001"]
 
 
-def test_subject_access_rejects_a_malformed_number_without_echoing_it(tmp_path: Path, capsys) -> None:
-    ingest_files(tmp_path / "w.duckdb", [write_csv(tmp_path / "a.csv", [row()])], KEY, today=date(2026, 11, 29))
+def test_subject_access_rejects_a_malformed_number_without_echoing_it(
+    tmp_path: Path, capsys
+) -> None:
+    ingest_files(
+        tmp_path / "w.duckdb",
+        [write_csv(tmp_path / "a.csv", [row()])],
+        KEY,
+        today=date(2026, 11, 29),
+    )
     key_file = tmp_path / "key"
     key_file.write_bytes(TEST_KEY)
-    args = ["subject-access", "--warehouse", str(tmp_path / "w.duckdb"), "--key-file", str(key_file), "--national-number"]
+    args = [
+        "subject-access",
+        "--warehouse",
+        str(tmp_path / "w.duckdb"),
+        "--key-file",
+        str(key_file),
+        "--national-number",
+    ]
     assert main([*args, "15031212300"]) == 2
     err = capsys.readouterr().err
     assert "check digits are wrong" in err
@@ -102,26 +147,56 @@ def test_subject_access_rejects_a_malformed_number_without_echoing_it(tmp_path: 
 
 def test_warehouse_file_holds_no_name_national_number_address_or_key(tmp_path: Path) -> None:
     rows = [
-        row(record_id=f"r{i}", last_name=f"Achternaam{i}", first_name=f"Voornaam{i}", street=f"Straatnaam{i}",
-            national_number=national_number(date(2015, 3, 12), 101 + 2 * i), house_number="987654")
+        row(
+            record_id=f"r{i}",
+            last_name=f"Achternaam{i}",
+            first_name=f"Voornaam{i}",
+            street=f"Straatnaam{i}",
+            national_number=national_number(date(2015, 3, 12), 101 + 2 * i),
+            house_number="987654",
+        )
         for i in range(30)
     ]
-    rows.append(row(record_id="bad", last_name="Verworpen", trajectory_type="x", national_number=national_number(date(2015, 3, 12), 99)))
+    rows.append(
+        row(
+            record_id="bad",
+            last_name="Verworpen",
+            trajectory_type="x",
+            national_number=national_number(date(2015, 3, 12), 99),
+        )
+    )
     export = write_csv(tmp_path / "a.csv", rows)
     ingest_files(tmp_path / "w.duckdb", [export], KEY, today=date(2026, 11, 29))
     content = (tmp_path / "w.duckdb").read_bytes()
     wal = tmp_path / "w.duckdb.wal"
     if wal.exists():
         content += wal.read_bytes()
-    needles = {"Verworpen", "Straatnaam", "Achternaam", "Voornaam", "987654", "Kerkstraat", TEST_KEY.decode()}
+    needles = {
+        "Verworpen",
+        "Straatnaam",
+        "Achternaam",
+        "Voornaam",
+        "987654",
+        "Kerkstraat",
+        TEST_KEY.decode(),
+    }
     needles |= {r["national_number"] for r in rows}
     for needle in needles:
         assert needle.encode() not in content, needle
 
 
 # Two-digit years up to 25 only: stdnum also refuses birth dates in the future (20yy > today).
-@given(st.integers(0, 25), st.integers(1, 12), st.integers(1, 28), st.integers(1, 998), st.integers(0, 99), st.booleans())
-def test_national_number_checks_agree_with_stdnum(yy: int, mm: int, dd: int, counter: int, check: int, y2k: bool) -> None:
+@given(
+    st.integers(0, 25),
+    st.integers(1, 12),
+    st.integers(1, 28),
+    st.integers(1, 998),
+    st.integers(0, 99),
+    st.booleans(),
+)
+def test_national_number_checks_agree_with_stdnum(
+    yy: int, mm: int, dd: int, counter: int, check: int, y2k: bool
+) -> None:
     base = f"{yy:02d}{mm:02d}{dd:02d}{counter:03d}"
     correct = f"{97 - int(('2' if y2k else '') + base) % 97:02d}"
     for number in (base + correct, base + f"{check:02d}"):

@@ -99,15 +99,13 @@ def _load(
     ).fetchall()[0]
     inserted = len(accepted) - replaced - unchanged
     if replaced:
+        corrected = "(SELECT record_id FROM staged WHERE stored_hash <> row_hash)"
         con.execute(
-            "CREATE TEMP TABLE corrected AS SELECT record_id FROM staged WHERE stored_hash <> row_hash"
-        )
-        con.execute(
-            "INSERT INTO trajectory_history SELECT t.*, ?, ? FROM trajectories t SEMI JOIN corrected USING (record_id)",
+            f"INSERT INTO trajectory_history SELECT t.*, ?, ? FROM trajectories t SEMI JOIN {corrected} c "
+            "USING (record_id)",
             [datetime.now(), ingest_id],
         )
-        con.execute("DELETE FROM trajectories WHERE record_id IN (SELECT record_id FROM corrected)")
-        con.execute("DROP TABLE corrected")
+        con.execute(f"DELETE FROM trajectories WHERE record_id IN {corrected}")
     con.execute(
         f"""
         INSERT INTO trajectories BY NAME
@@ -116,11 +114,12 @@ def _load(
         """
     )
     _upsert_persons(con)
-    con.execute(
-        "INSERT INTO rejects SELECT ?, ?, ?, line, record_id, field, reason, problems, pseudonym, retention_until "
-        "FROM rejected_rows",
-        [ingest_id, raw.path.name, raw.sha256],
-    )
+    if len(rejected):
+        con.execute(
+            "INSERT INTO rejects SELECT ?, ?, ?, line, record_id, field, reason, problems, pseudonym, "
+            "retention_until FROM rejected_rows",
+            [ingest_id, raw.path.name, raw.sha256],
+        )
     counts = IngestCounts(
         file_name=raw.path.name,
         read=len(accepted) + len(rejected),

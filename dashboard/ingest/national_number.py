@@ -16,7 +16,9 @@ _SEPARATORS = r"[.\-\s/]"
 
 def normalise(column: str) -> pl.Expr:
     """Digits only; a 10-digit value regains the leading zero that spreadsheets drop (2000–2009 births)."""
-    digits = pl.col(column).str.replace_all(_SEPARATORS, "").str.replace(r"\.0$", "")
+    # A spreadsheet may show the number as a float ("15031212376.0"): drop that tail before the
+    # separators, whose dots would otherwise swallow it into the digits.
+    digits = pl.col(column).str.replace(r"\.0+$", "").str.replace_all(_SEPARATORS, "")
     return pl.when(digits.str.contains(r"^\d{10}$")).then("0" + digits).otherwise(digits)
 
 

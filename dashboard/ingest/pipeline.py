@@ -1,16 +1,19 @@
-"""Ingest a list of provider exports: read → validate → pseudonymise → load, one file at a time."""
+"""Ingest a list of provider exports: read → validate → pseudonymise → load, one file at a time.
+
+Files are loaded strictly in the order given, each in its own transaction; the next files are
+read and validated on a worker thread meanwhile (prepare.py).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
-from dashboard.errors import UserError
 from dashboard.ingest.load import IngestCounts, load, previous_ingest
+from dashboard.ingest.prepare import PreparedExports, Unreadable
 from dashboard.ingest.pseudonymise import PseudonymKey
-from dashboard.ingest.readers import read_export
 from dashboard.ingest.validate import validate
 from dashboard.warehouse.schema import connect
 
@@ -46,23 +49,24 @@ def ingest_files(
     con.execute("SET checkpoint_threshold = '4GB'")
     done: list[IngestCounts] = []
     failures: list[FileFailure] = []
+    ingested = {row[0] for row in con.execute("SELECT file_sha256 FROM ingest_log").fetchall()}
     try:
-        for path in files:
-            started_at = datetime.now()
-            try:
-                raw = read_export(path)
-                counts = previous_ingest(con, raw.sha256)
+        with PreparedExports(files, key, today, ingested) as prepared:
+            for item in prepared:
+                if isinstance(item, Unreadable):
+                    failure = FileFailure(item.path.name, item.message)
+                    failures.append(failure)
+                    if on_file:
+                        on_file(failure)
+                    continue
+                # Only a file whose bytes were seen before went unvalidated; look up its first ingest.
+                counts = None if item.validation else previous_ingest(con, item.raw.sha256)
                 if counts is None:
-                    counts = load(con, raw, validate(raw.frame, key, today), started_at)
-            except UserError as error:
-                failure = FileFailure(path.name, str(error))
-                failures.append(failure)
+                    validation = item.validation or validate(item.raw.frame, key, today)
+                    counts = load(con, item.raw, validation, item.started_at)
+                done.append(counts)
                 if on_file:
-                    on_file(failure)
-                continue
-            done.append(counts)
-            if on_file:
-                on_file(counts)
+                    on_file(counts)
     finally:
         con.execute("CHECKPOINT")
         con.close()

@@ -156,9 +156,19 @@ def _tidy(path: Path, frame: pl.DataFrame) -> pl.DataFrame:
             f"{path}: line 1: {'; '.join(parts)} (registration format v1; names are case-insensitive)"
         )
     frame = frame.rename(renamed)
-    stripped = pl.col(*COLUMNS).str.strip_chars()
+    # One cheap check per column first: most columns have no padding and no empty text, and for
+    # those the strip-and-null rewrite (new strings for every value) would change nothing.
+    padded = frame.select(
+        ((pl.col(c).str.strip_chars() != pl.col(c)) | (pl.col(c) == "")).any() for c in COLUMNS
+    ).row(0)
     return frame.select(
-        pl.when(stripped == "").then(None).otherwise(stripped).name.keep(),
+        *(_stripped(c) if needs else pl.col(c) for c, needs in zip(COLUMNS, padded, strict=True)),
         pl.col(LINE),
         pl.col(RAGGED),
     )
+
+
+def _stripped(column: str) -> pl.Expr:
+    """Surrounding whitespace removed; a value that is empty then counts as missing (null)."""
+    stripped = pl.col(column).str.strip_chars()
+    return pl.when(stripped == "").then(None).otherwise(stripped).alias(column)
