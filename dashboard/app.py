@@ -1,0 +1,59 @@
+"""The dashboard's entry point: only wiring — page config, language, banner, filters and navigation.
+
+Run through `binc serve` (which sets BINC_RELEASE). Pages live in dashboard/app_pages/ (one module
+per page) and ask dashboard.app_data for every number. Any error reaches the user as a plain
+sentence; tracebacks go to the server log only.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import streamlit as st
+
+from dashboard import app_data
+from dashboard import app_view as ui
+from dashboard.errors import UserError
+
+PAGES = (
+    ("overview", "app_pages/overview.py", "overzicht", ":material/dashboard:"),
+    ("target_group", "app_pages/target_group.py", "doelgroep", ":material/groups:"),
+    ("duration", "app_pages/duration.py", "duur", ":material/schedule:"),
+    ("outcomes", "app_pages/outcomes.py", "resultaten", ":material/flag:"),
+    ("compare", "app_pages/compare.py", "regios", ":material/compare_arrows:"),
+    ("tables", "app_pages/tables.py", "tabellen", ":material/table_view:"),
+    ("method", "app_pages/method.py", "methode", ":material/info:"),
+)
+
+log = logging.getLogger("binc.dashboard")
+
+
+def main() -> None:
+    st.set_page_config(
+        page_title="BINC · 1 Gezin, 1 Plan", page_icon=":material/family_restroom:", layout="wide"
+    )
+    try:
+        years = app_data.years()
+    except UserError as error:
+        st.error(ui.t("error.no_release", message=str(error)))
+        st.stop()
+    ui.seed_from_url(years)
+    ui.language_switch()
+    pages = [
+        st.Page(path, title=ui.t(f"page.{name}"), url_path=slug, icon=icon, default=i == 0)
+        for i, (name, path, slug, icon) in enumerate(PAGES)
+    ]
+    page = st.navigation(pages)
+    st.session_state["_view"] = ui.sidebar_filters(years)
+    if app_data.is_synthetic():
+        st.warning(ui.t("banner.synthetic"), icon=":material/science:")
+    try:
+        page.run()
+    except UserError as error:
+        st.error(ui.t("error.refused", message=str(error)))
+    except Exception:
+        log.exception("page %s failed", page.title)
+        st.error(ui.t("error.unexpected"))
+
+
+main()

@@ -1,0 +1,81 @@
+"""Duur: how long support lasts (bands, median, survival) and how long families wait to start."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import app_data, charts
+from dashboard import app_tables as tables
+from dashboard import app_view as ui
+
+MONTHS = (3, 6, 12)
+
+view = ui.current_view()
+lang = view.language
+st.title(ui.t("duration.title"))
+st.write(ui.t("duration.intro"))
+series = st.radio(ui.t("duration.by"), ("none", "trajectory_type"), key="dur_by", horizontal=True,
+                  format_func=ui.labeller("breakdown", lang))  # fmt: skip
+by = () if series == "none" else (series,)
+
+st.subheader(ui.t("duration.bands"))
+bands = app_data.try_ask(
+    "share", by=("duration_band",), where={**view.where(), "status": ("ended",)}
+)
+if isinstance(bands, str):
+    ui.explain_refusal(bands)
+else:
+    frame = tables.chart_frame(bands, "duration_band", lang=lang)
+    st.plotly_chart(charts.columns(frame, lang, tables.unit(bands, lang), 1),
+                    config=charts.config("binc-duration-bands"), key="dur_bands")  # fmt: skip
+
+st.subheader(ui.t("duration.median"))
+median = app_data.try_ask("median_duration_months", by=by, where=view.where())
+if isinstance(median, str):
+    ui.explain_refusal(median)
+elif by:
+    frame = tables.chart_frame(median, series, lang=lang)
+    st.plotly_chart(charts.forest(frame, lang, tables.unit(median, lang), 1),
+                    config=charts.config("binc-median-duration"), key="dur_median")  # fmt: skip
+else:
+    fig = tables.figure(median)
+    st.metric(
+        ui.t("measure.median_duration_months"),
+        ui.t("chart.suppressed") if fig.suppressed else ui.number(fig.value, 1),
+    )
+    if not fig.suppressed:
+        st.caption(ui.interval_caption(fig.low, fig.high, 1))
+
+st.subheader(ui.t("duration.survival"))
+st.write(ui.t("duration.survival_intro"))
+answers = {}
+for months in MONTHS:
+    answer = app_data.try_ask(f"survival_{months}m", by=by, where=view.where())
+    if isinstance(answer, str):
+        ui.explain_refusal(answer)
+        break
+    answers[months] = answer
+else:
+    frame = tables.survival_frame(answers, by[0] if by else None, lang)
+    figure = charts.trend(frame, lang, ui.t("unit.percent"), 1, x_title=ui.t("duration.months"))
+    st.plotly_chart(figure, config=charts.config("binc-survival"), key="dur_survival")
+ui.suppressed_note()
+
+st.subheader(ui.t("duration.waiting"))
+st.write(ui.t("duration.waiting_intro"))
+columns = st.columns(2)
+for column, measure in zip(
+    columns, ("share_waiting_within_month", "median_waiting_days"), strict=True
+):
+    answer = app_data.try_ask(measure, by=("year",), where=view.where(years=False, types=False))
+    with column:
+        if isinstance(answer, str):
+            ui.explain_refusal(answer)
+            continue
+        frame = tables.chart_frame(answer, "year", lang=lang)
+        figure = charts.trend(
+            frame, lang, tables.unit(answer, lang), 1, title=ui.t(f"measure.{measure}")
+        )
+        st.plotly_chart(figure, config=charts.config(f"binc-{measure}"), key=f"dur_{measure}")
+if view.types:
+    st.caption(ui.t("duration.waiting_types"))

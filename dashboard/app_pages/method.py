@@ -1,0 +1,51 @@
+"""Methode & privacy: noise, suppression and intervals in plain words, with this release's figures."""
+
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from dashboard import app_data, i18n
+from dashboard import app_view as ui
+
+view = ui.current_view()
+lang = view.language
+facts = app_data.facts()
+st.title(ui.t("method.title"))
+
+st.header(ui.t("method.release_header"))
+bounding = facts.get("bounding") or {}
+dropped = bounding.get("rows_dropped_noisy")
+rows = [
+    (ui.t("method.release_id"), str(facts.get("release_id", "–"))),
+    (ui.t("method.created"), i18n.format_date(facts.get("created_at"), lang)),
+    (ui.t("method.as_of"), i18n.format_date(facts.get("as_of"), lang)),
+    (ui.t("method.years"), ", ".join(str(y) for y in facts.get("years", []))),
+    (ui.t("method.epsilon"), ui.number(facts.get("epsilon_total"), 2)),
+    (ui.t("method.c"), str(facts.get("c", facts.get("contribution_cap", "–")))),
+    (ui.t("method.k"), str(facts.get("k", "–"))),
+    (
+        ui.t("method.dropped"),
+        ui.t("method.dropped_value", value=ui.number(dropped)) if dropped is not None else "–",
+    ),
+    (ui.t("method.warehouse"), str(facts.get("warehouse_version", "–"))),
+]
+st.table(
+    pl.DataFrame(
+        {ui.t("method.fact"): [r[0] for r in rows], ui.t("method.value"): [r[1] for r in rows]}
+    )
+)
+
+for section in ("noise", "suppression", "interval", "budget", "binc", "rights"):
+    st.header(ui.t(f"method.{section}_header"))
+    st.markdown(ui.t(f"method.{section}_text", k=facts.get("k", "–"), c=facts.get("c", "–"),
+                     epsilon=ui.number(facts.get("epsilon_total"), 2)))  # fmt: skip
+
+with st.expander(ui.t("method.tables_header")):
+    measured = facts.get("measurements") or {}
+    order = facts.get("measurement_order") or list(measured)
+    st.dataframe(pl.DataFrame({
+        ui.t("method.table_name"): order,
+        ui.t("method.table_dimensions"): [" × ".join(measured[n]["dimensions"]) or "–" for n in order],
+        ui.t("method.table_epsilon"): [ui.number(measured[n]["epsilon"], 3) for n in order],
+    }), hide_index=True)  # fmt: skip

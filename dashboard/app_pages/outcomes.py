@@ -1,0 +1,80 @@
+"""Resultaten: what support achieves — end reasons, follow-up, and other youth care before and after."""
+
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from dashboard import app_data, charts, reference
+from dashboard import app_tables as tables
+from dashboard import app_view as ui
+
+BREAKDOWNS = ("trajectory_type", "partnership", "duration_band", "year")
+RECORDED_FOLLOW_UP = ("none", "indicated", "realised")
+
+view = ui.current_view()
+lang = view.language
+st.title(ui.t("outcomes.title"))
+st.write(ui.t("outcomes.intro"))
+breakdown = st.selectbox(ui.t("outcomes.breakdown"), BREAKDOWNS, key="out_by",
+                         format_func=ui.labeller("breakdown", lang))  # fmt: skip
+where = view.where(region=breakdown != "partnership")
+
+
+def overall(measure: str) -> float | None:
+    answer = app_data.try_ask(measure, where=where)
+    return None if isinstance(answer, str) else tables.figure(answer).value
+
+
+st.subheader(ui.t("outcomes.planned"))
+planned = app_data.try_ask("share_planned_end", by=(breakdown,), where=where)
+if isinstance(planned, str):
+    ui.explain_refusal(planned)
+else:
+    frame = tables.chart_frame(planned, breakdown, lang=lang)
+    figure = charts.forest(
+        frame, lang, tables.unit(planned, lang), 1, reference=overall("share_planned_end")
+    )
+    st.plotly_chart(figure, config=charts.config("binc-planned-end"), key="out_planned")
+    st.caption(ui.t("outcomes.reference_line"))
+
+left, right = st.columns(2)
+with left:
+    st.subheader(ui.t("outcomes.reasons"))
+    reasons = app_data.try_ask(
+        "share", by=("end_reason",), where={**where, "end_reason": reference.codes("end_reason")}
+    )
+    if isinstance(reasons, str):
+        ui.explain_refusal(reasons)
+    else:
+        frame = tables.chart_frame(reasons, "end_reason", lang=lang)
+        st.plotly_chart(charts.forest(frame, lang, tables.unit(reasons, lang), 1),
+                        config=charts.config("binc-end-reasons"), key="out_reasons")  # fmt: skip
+with right:
+    st.subheader(ui.t("outcomes.follow_up"))
+    follow = app_data.try_ask(
+        "share", by=("follow_up",), where={**where, "follow_up": RECORDED_FOLLOW_UP}
+    )
+    if isinstance(follow, str):
+        ui.explain_refusal(follow)
+    else:
+        frame = tables.chart_frame(follow, "follow_up", lang=lang)
+        st.plotly_chart(charts.forest(frame, lang, tables.unit(follow, lang), 1),
+                        config=charts.config("binc-follow-up"), key="out_follow")  # fmt: skip
+        st.caption(ui.t("outcomes.follow_up_note"))
+
+st.subheader(ui.t("outcomes.linkage"))
+st.write(ui.t("outcomes.linkage_intro"))
+parts = []
+for measure in ("share_other_care_before", "share_other_care_after"):
+    answer = app_data.try_ask(measure, by=(breakdown,), where=where)
+    if isinstance(answer, str):
+        ui.explain_refusal(answer)
+        continue
+    part = tables.chart_frame(answer, breakdown, lang=lang)
+    parts.append(part.with_columns(series=pl.lit(ui.t(f"measure.{measure}"))))
+if parts:
+    frame = pl.concat(parts)
+    st.plotly_chart(charts.forest(frame, lang, ui.t("unit.percent"), 1),
+                    config=charts.config("binc-other-care"), key="out_linkage")  # fmt: skip
+ui.suppressed_note()

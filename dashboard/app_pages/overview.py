@@ -1,0 +1,92 @@
+"""Overzicht: headline figures for the chosen years with intervals, a trend, and real changes only."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import app_data, charts
+from dashboard import app_tables as tables
+from dashboard import app_view as ui
+
+HEADLINES = (
+    "trajectories",
+    "children",
+    "median_duration_months",
+    "share_planned_end",
+    "median_waiting_days",
+)
+
+view = ui.current_view()
+lang = view.language
+st.title(ui.t("overview.title"))
+st.write(ui.t("overview.intro", years=", ".join(view.years)))
+
+
+def headline_question(measure: str, year: str | None = None) -> tuple[dict, str | None]:
+    """Where-filter for a headline; children are counted per year (the latest chosen)."""
+    where = view.where()
+    note = None
+    if measure == "children":
+        where = {**view.where(years=False), "year": (year or view.latest_year,)}
+        note = ui.t("overview.children_year", year=year or view.latest_year)
+    elif year is not None:
+        where = {**where, "year": (year,)}
+    return where, note
+
+
+columns = st.columns(len(HEADLINES))
+for column, measure in zip(columns, HEADLINES, strict=True):
+    where, note = headline_question(measure)
+    answer = app_data.try_ask(measure, where=where)
+    with column:
+        if isinstance(answer, str):
+            st.metric(ui.t(f"measure.{measure}"), ui.t("overview.not_available"), help=answer)
+            continue
+        fig = tables.figure(answer)
+        places = tables.decimals(answer)
+        shown = ui.t("chart.suppressed") if fig.suppressed else ui.number(fig.value, places)
+        st.metric(ui.t(f"measure.{measure}"), shown, help=ui.t(f"help.{measure}"))
+        if not fig.suppressed:
+            st.caption(ui.interval_caption(fig.low, fig.high, places))
+        if note:
+            st.caption(note)
+
+st.subheader(ui.t("overview.changes", year=view.latest_year))
+previous = str(int(view.latest_year) - 1)
+changes = []
+if previous in view.all_years:
+    for measure in HEADLINES:
+        before_where, _ = headline_question(measure, previous)
+        after_where, _ = headline_question(measure, view.latest_year)
+        before = app_data.try_ask(measure, where=before_where)
+        after = app_data.try_ask(measure, where=after_where)
+        if isinstance(before, str) or isinstance(after, str):
+            continue
+        old, new = tables.figure(before), tables.figure(after)
+        if tables.change_exceeds_noise(old, new):
+            places = tables.decimals(after)
+            direction = ui.t("overview.up" if new.value > old.value else "overview.down")
+            changes.append(ui.t("overview.change_line", measure=ui.t(f"measure.{measure}"), direction=direction,
+                                before=ui.number(old.value, places), after=ui.number(new.value, places),
+                                previous=previous, year=view.latest_year))  # fmt: skip
+if changes:
+    st.markdown("\n".join(f"- {line}" for line in changes))
+else:
+    st.write(ui.t("overview.no_changes", previous=previous))
+st.caption(ui.t("overview.changes_rule"))
+
+st.subheader(ui.t("overview.trend"))
+measure = st.selectbox(ui.t("overview.trend_measure"), [m for m in HEADLINES if m != "children"],
+                       format_func=ui.labeller("measure", lang), key="overview_trend")  # fmt: skip
+trend = app_data.try_ask(measure, by=("year",), where=view.where(years=False))
+if isinstance(trend, str):
+    ui.explain_refusal(trend)
+else:
+    frame = tables.chart_frame(trend, "year", lang=lang)
+    figure = charts.trend(
+        frame, lang, tables.unit(trend, lang), tables.decimals(trend), x_title=ui.t("dim.year")
+    )
+    st.plotly_chart(
+        figure, config=charts.config(f"binc-trend-{measure}"), key="overview_trend_chart"
+    )
+    ui.suppressed_note()

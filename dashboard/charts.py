@@ -1,0 +1,212 @@
+"""Plotly figures that always show the 95% interval and never draw a suppressed value as zero.
+
+Input frames hold a `category` label (and optionally `series`), `value`, `ci_low`, `ci_high` and
+`suppressed`. A suppressed value gets no bar, point or line segment: the category carries a grey
+"onderdrukt"/"suppressed" note instead. Colours are Okabe–Ito (safe for colour-blind readers); maps
+use Cividis. The modebar's camera button downloads a PNG (no server-side renderer needed).
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from typing import Any
+
+import plotly.graph_objects as go
+import polars as pl
+from plotly.subplots import make_subplots
+
+from dashboard import i18n
+from dashboard.paths import REFERENCE_DIR
+
+OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
+GREY = "#6E6E6E"
+MAP_SCALE = "Cividis"
+
+
+def config(filename: str) -> dict[str, Any]:
+    """st.plotly_chart config: PNG download from the modebar, no plotly logo."""
+    return {
+        "displaylogo": False,
+        "toImageButtonOptions": {"format": "png", "filename": filename, "scale": 2},
+    }
+
+
+def _fmt(value: float | None, lang: str, decimals: int) -> str:
+    return i18n.format_number(value, lang, decimals)
+
+
+def _hover(frame: pl.DataFrame, lang: str, decimals: int) -> list[str]:
+    interval = i18n.text("chart.interval", lang)
+    return [
+        f"{_fmt(v, lang, decimals)} ({interval} {_fmt(lo, lang, decimals)} – {_fmt(hi, lang, decimals)})"
+        for v, lo, hi in zip(frame["value"], frame["ci_low"], frame["ci_high"], strict=True)
+    ]
+
+
+def _errors(frame: pl.DataFrame) -> tuple[list[float | None], list[float | None]]:
+    plus = [
+        None if v is None else hi - v
+        for v, hi in zip(frame["value"], frame["ci_high"], strict=True)
+    ]
+    minus = [
+        None if v is None else v - lo for v, lo in zip(frame["value"], frame["ci_low"], strict=True)
+    ]
+    return plus, minus
+
+
+def _style(fig: go.Figure, lang: str, title: str | None, axis_title: str, height: int) -> go.Figure:
+    fig.update_layout(
+        template="plotly_white", separators=i18n.plotly_separators(lang), height=height,
+        title=title, margin={"l": 10, "r": 140, "t": 50 if title else 20, "b": 40},
+        colorway=list(OKABE_ITO), legend={"orientation": "h", "y": -0.15},
+    )  # fmt: skip
+    return fig
+
+
+def _suppressed_notes(frame: pl.DataFrame, series: bool) -> dict[str, list[str]]:
+    notes: dict[str, list[str]] = {}
+    for row in frame.filter(pl.col("suppressed")).iter_rows(named=True):
+        notes.setdefault(row["category"], []).append(row["series"] if series else "")
+    return notes
+
+
+def _note_text(lang: str, names: list[str]) -> str:
+    word = i18n.text("chart.suppressed", lang)
+    names = [n for n in names if n]
+    return f"<i>{word}: {', '.join(names)}</i>" if names else f"<i>{word}</i>"
+
+
+def forest(frame: pl.DataFrame, lang: str, axis_title: str, decimals: int, *,
+           title: str | None = None, reference: float | None = None) -> go.Figure:  # fmt: skip
+    """Horizontal points with interval whiskers, one row per category (and a colour per series)."""
+    series = "series" in frame.columns
+    fig = go.Figure()
+    groups = frame.partition_by("series", maintain_order=True) if series else [frame]
+    for i, part in enumerate(groups):
+        shown = part.filter(~pl.col("suppressed"))
+        plus, minus = _errors(shown)
+        fig.add_trace(go.Scatter(
+            x=shown["value"].to_list(), y=shown["category"].to_list(), mode="markers",
+            orientation="h", offsetgroup=str(i), name=part["series"][0] if series else axis_title,
+            marker={"size": 9, "color": OKABE_ITO[i % len(OKABE_ITO)]},
+            error_x={"type": "data", "array": plus, "arrayminus": minus, "thickness": 2},
+            customdata=_hover(shown, lang, decimals), hovertemplate="%{y}: %{customdata}<extra></extra>",
+        ))  # fmt: skip
+    for category, names in _suppressed_notes(frame, series).items():
+        fig.add_annotation(x=1.0, xref="paper", xanchor="left", y=category, yref="y",
+                           text=_note_text(lang, names), showarrow=False, font={"color": GREY})  # fmt: skip
+    if reference is not None:
+        fig.add_vline(x=reference, line_dash="dot", line_color=GREY)
+    categories = list(dict.fromkeys(frame["category"].to_list()))
+    fig.update_yaxes(categoryorder="array", categoryarray=categories[::-1], type="category")
+    fig.update_xaxes(title=axis_title, rangemode="tozero")
+    fig.update_layout(scattermode="group", showlegend=series)
+    return _style(
+        fig, lang, title, axis_title, max(260, 34 * len(categories) * (1 + 0.3 * series) + 100)
+    )
+
+
+def trend(frame: pl.DataFrame, lang: str, axis_title: str, decimals: int, *,
+          title: str | None = None, x_title: str = "") -> go.Figure:  # fmt: skip
+    """Lines over `category` (years, months) with interval bars; suppressed points are gaps with a note."""
+    series = "series" in frame.columns
+    fig = go.Figure()
+    groups = frame.partition_by("series", maintain_order=True) if series else [frame]
+    for i, part in enumerate(groups):
+        plus, minus = _errors(part)
+        fig.add_trace(go.Scatter(
+            x=part["category"].to_list(), y=part["value"].to_list(), mode="lines+markers",
+            name=part["series"][0] if series else axis_title, connectgaps=False,
+            line={"color": OKABE_ITO[i % len(OKABE_ITO)]},
+            error_y={"type": "data", "array": plus, "arrayminus": minus, "thickness": 1.5},
+            customdata=_hover(part, lang, decimals), hovertemplate="%{x}: %{customdata}<extra></extra>",
+        ))  # fmt: skip
+    for category, names in _suppressed_notes(frame, series).items():
+        fig.add_annotation(x=category, y=0.02, yref="paper", yanchor="bottom", textangle=-90,
+                           text=_note_text(lang, names), showarrow=False, font={"color": GREY})  # fmt: skip
+    fig.update_xaxes(type="category", title=x_title)
+    fig.update_yaxes(title=axis_title, rangemode="tozero")
+    fig.update_layout(showlegend=series)
+    return _style(fig, lang, title, axis_title, 380)
+
+
+def small_multiples(frame: pl.DataFrame, lang: str, axis_title: str, decimals: int, *,
+                    columns: int = 4) -> go.Figure:  # fmt: skip
+    """One small trend per `series` (e.g. a partnership), shared y axis, intervals on every point."""
+    parts = frame.partition_by("series", maintain_order=True)
+    rows = -(-len(parts) // columns)
+    fig = make_subplots(rows=rows, cols=columns, shared_yaxes=True, vertical_spacing=0.12 / max(rows, 1) * 2,
+                        subplot_titles=[p["series"][0] for p in parts])  # fmt: skip
+    for i, part in enumerate(parts):
+        row, col = divmod(i, columns)
+        plus, minus = _errors(part)
+        fig.add_trace(go.Scatter(
+            x=part["category"].to_list(), y=part["value"].to_list(), mode="lines+markers",
+            line={"color": OKABE_ITO[0]}, showlegend=False, connectgaps=False,
+            error_y={"type": "data", "array": plus, "arrayminus": minus, "thickness": 1},
+            customdata=_hover(part, lang, decimals), hovertemplate="%{x}: %{customdata}<extra></extra>",
+        ), row=row + 1, col=col + 1)  # fmt: skip
+        axis = "" if i == 0 else str(i + 1)
+        for category in part.filter(pl.col("suppressed"))["category"]:
+            fig.add_annotation(x=category, xref=f"x{axis}", y=0.02, yref=f"y{axis} domain",
+                               yanchor="bottom", textangle=-90, showarrow=False,
+                               text=_note_text(lang, []), font={"color": GREY, "size": 9})  # fmt: skip
+    fig.update_xaxes(type="category", tickfont={"size": 9})
+    fig.update_yaxes(rangemode="tozero")
+    fig.update_annotations(font_size=10, selector={"textangle": None})
+    return _style(fig, lang, None, axis_title, 190 * rows + 60)
+
+
+def columns(frame: pl.DataFrame, lang: str, axis_title: str, decimals: int, *,
+            title: str | None = None) -> go.Figure:  # fmt: skip
+    """Vertical bars with interval whiskers for one distribution (e.g. duration bands)."""
+    shown = frame.with_columns(
+        pl.when(pl.col("suppressed")).then(None).otherwise(pl.col("value")).alias("value")
+    )
+    plus, minus = _errors(shown)
+    fig = go.Figure(go.Bar(
+        x=shown["category"].to_list(), y=shown["value"].to_list(), marker_color=OKABE_ITO[0],
+        error_y={"type": "data", "array": plus, "arrayminus": minus, "color": "#000000"},
+        customdata=_hover(shown, lang, decimals), hovertemplate="%{x}: %{customdata}<extra></extra>",
+    ))  # fmt: skip
+    for category in frame.filter(pl.col("suppressed"))["category"]:
+        fig.add_annotation(x=category, y=0.02, yref="paper", yanchor="bottom", textangle=-90,
+                           text=_note_text(lang, []), showarrow=False, font={"color": GREY})  # fmt: skip
+    fig.update_xaxes(
+        type="category", categoryorder="array", categoryarray=frame["category"].to_list()
+    )
+    fig.update_yaxes(title=axis_title, rangemode="tozero")
+    return _style(fig, lang, title, axis_title, 380)
+
+
+@cache
+def _provinces_geojson() -> dict[str, Any]:
+    return json.loads((REFERENCE_DIR / "provinces.geojson").read_text(encoding="utf-8"))
+
+
+def province_map(frame: pl.DataFrame, lang: str, axis_title: str, decimals: int) -> go.Figure:
+    """Choropleth of provinces (`code` = province NIS); suppressed provinces grey and labelled."""
+    geojson = _provinces_geojson()
+    shown = frame.filter(~pl.col("suppressed"))
+    hidden = frame.filter(pl.col("suppressed"))
+    fig = go.Figure(go.Choropleth(
+        geojson=geojson, featureidkey="properties.province_nis", locations=shown["code"].to_list(),
+        z=shown["value"].to_list(), colorscale=MAP_SCALE, marker_line_color="white",
+        colorbar={"title": {"text": axis_title}}, text=shown["category"].to_list(),
+        customdata=_hover(shown, lang, decimals), hovertemplate="%{text}: %{customdata}<extra></extra>",
+    ))  # fmt: skip
+    if hidden.height:
+        fig.add_trace(go.Choropleth(
+            geojson=geojson, featureidkey="properties.province_nis", locations=hidden["code"].to_list(),
+            z=[0] * hidden.height, colorscale=[[0, "#D9D9D9"], [1, "#D9D9D9"]], showscale=False,
+            text=hidden["category"].to_list(), marker_line_color="white",
+            hovertemplate="%{text}: " + i18n.text("chart.suppressed", lang) + "<extra></extra>",
+        ))  # fmt: skip
+    fig.update_geos(fitbounds="locations", visible=False)
+    fig.update_layout(
+        margin={"l": 0, "r": 0, "t": 10, "b": 0},
+        height=420,
+        separators=i18n.plotly_separators(lang),
+    )
+    return fig
