@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -56,10 +55,11 @@ def run(args: argparse.Namespace) -> int:
         release = args.release
         if not release.exists():
             raise UserError(f"{release}: no release at this path (build one with `binc release`)")
-    print(f"binc serve: release {release}; open http://{args.address}:{args.port}")
+    print(f"binc serve: release {release}; open http://{args.address}:{args.port}", flush=True)
     env = {**os.environ, RELEASE_ENV: str(release.resolve())}
     if args.demo:
         env["BINC_SYNTHETIC"] = "1"  # the demo is synthetic: the app shows a banner
     # Streamlit reads .streamlit/config.toml from the working directory: run from the repo root.
-    # the command line is ours (sys.executable, our app, validated port and address), not user text
-    return subprocess.call(command_line(release, args.port, args.address), cwd=REPO_ROOT, env=env)  # noqa: S603
+    # exec, not a child process: stopping `binc serve` must stop the server, with nothing left behind.
+    os.chdir(REPO_ROOT)
+    os.execve(sys.executable, command_line(release, args.port, args.address), env)  # noqa: S606 (fixed argv)
