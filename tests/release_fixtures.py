@@ -14,27 +14,11 @@ import numpy as np
 import polars as pl
 
 from dashboard import reference
+from dashboard.ingest.validate import ACCEPTED_COLUMNS
 from dashboard.warehouse.schema import bump_data_version, connect
 
-COLUMNS = (
-    "record_id",
-    "pseudonym",
-    "programme",
-    "partnership_id",
-    "municipality_nis",
-    "province_nis",
-    "sex",
-    "birth_year",
-    "age_at_start",
-    "family_situation",
-    "family_size",
-    "trajectory_type",
-    "referral_date",
-    "start_date",
-    "end_date",
-    "end_reason",
-    "follow_up",
-)
+# The stored trajectory columns, as ingest produces them (minus its bookkeeping columns).
+COLUMNS = tuple(c for c in ACCEPTED_COLUMNS if c not in ("retention_until", "source_line"))
 
 
 def trajectory(**overrides: Any) -> dict[str, Any]:
