@@ -34,7 +34,7 @@ def demo_paths(base: Path = DEMO_DIR) -> DemoPaths:
 def ensure_demo(base: Path = DEMO_DIR, *, children: int | None = None) -> DemoPaths:
     from dashboard.ingest.pipeline import ingest_files
     from dashboard.ingest.pseudonymise import create_key_file, load_key
-    from dashboard.release.build import build_release, release_is_current
+    from dashboard.release.build import build_release
     from dashboard.synthetic.generate import generate_exports
 
     paths = demo_paths(base)
@@ -56,10 +56,24 @@ def ensure_demo(base: Path = DEMO_DIR, *, children: int | None = None) -> DemoPa
             f"rejected {report.total('rejected')}, replaced {report.total('replaced')}",
             flush=True,
         )
-    if not paths.release.exists() or not release_is_current(paths.release, paths.warehouse):
+    if not _release_usable(paths):
         print(f"demo: building the release {paths.release} …", flush=True)
         build_release(paths.warehouse, paths.release)
     return paths
+
+
+def _release_usable(paths: DemoPaths) -> bool:
+    """A release of the current warehouse that this code version can read (formats may change)."""
+    from dashboard.errors import UserError
+    from dashboard.release import load_release, release_is_current
+
+    if not paths.release.exists() or not release_is_current(paths.release, paths.warehouse):
+        return False
+    try:
+        load_release(paths.release)
+    except UserError:
+        return False
+    return True
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
