@@ -8,84 +8,27 @@
 -- first c in that order are kept. The pseudonym is already keyed (HMAC), so the order cannot be
 -- steered from outside; the salt (the release id, recorded) spreads the drops differently in each
 -- release instead of always dropping the same trajectory, and makes a release reproducible.
--- Other youth care is never counted; it only sets the care_before / care_after flags of the
--- person's own 1G1P trajectories (so it too only moves that person's own cells).
--- Parameters: $first_year, $last_year, $cap, $salt, $as_of (release date: ongoing trajectories are
---   censored here), and the open lower bound of each banded dimension ($age_open, ...).
--- Lookup tables band_<dimension>(value, <dimension>) come from data/reference/bands.csv.
--- Columns (all keys are codes of public lists; NULL when a value is outside the public domain,
--- such a row falls in no cell):
---   person            hash of the pseudonym (only to count distinct children)
---   year              start year
---   partnership, province, municipality, trajectory_type, sex, family_situation
---   age_band          age at start, banded
---   family_size_band  household members, banded
---   end_reason        the end reason, or 'ongoing'
---   follow_up         the follow-up, or 'not_recorded'
---   status            'ended' or 'ongoing' on $as_of
---   duration_band     whole months (days / 30.4375) from start to end, or to $as_of when ongoing
---   waiting_band      days from referral to start, or 'unknown' without a referral date
---   care_before       'yes' when another youth-care trajectory of the person started earlier
---   care_after        'yes' when another youth-care trajectory of the person started later
+-- Only the people above c (persons_over_cap.sql) are ranked; everybody else keeps all rows.
+-- Input: measured_trajectories (measured_trajectories.sql), persons_over_cap.
+-- Parameters: $cap (= c), $salt (the release id).
+-- Columns: those of measured_trajectories (see there) except row_id:
+--   person, year, partnership, province, municipality, trajectory_type, sex, family_situation,
+--   age_band, family_size_band, end_reason, follow_up, status, duration_band, waiting_band,
+--   care_before, care_after
+-- This is an in-memory working table of the release process: it is never written to a release.
 CREATE TEMP TABLE bounded_trajectories AS
--- NOT MATERIALIZED: scanning the warehouse twice is cheaper than copying every row once.
-WITH measured AS NOT MATERIALIZED (
-    SELECT t.rowid AS row_id, t.*
-    FROM wh.trajectories AS t
-    WHERE t.programme = '1g1p'
-      AND t.start_date >= make_date($first_year, 1, 1)
-      AND t.start_date < make_date($last_year + 1, 1, 1)
-),
-ranked AS (
-    SELECT m.row_id,
+WITH ranked AS (
+    SELECT row_id,
            row_number() OVER (
-               PARTITION BY m.pseudonym
-               ORDER BY md5(m.pseudonym || '|' || m.record_id || '|' || $salt), m.record_id,
-                        m.start_date, m.row_id
+               PARTITION BY pseudonym
+               ORDER BY md5(pseudonym || '|' || record_id || '|' || $salt), record_id,
+                        start_date, row_id
            ) AS keep_rank
-    FROM measured AS m
-    SEMI JOIN persons_over_cap AS p ON p.pseudonym = m.pseudonym
+    FROM persons_over_cap
 ),
 dropped AS (
     SELECT row_id FROM ranked WHERE keep_rank > $cap
-),
-other_care AS (
-    SELECT pseudonym, min(start_date) AS first_start, max(start_date) AS last_start
-    FROM wh.trajectories
-    WHERE programme = 'other_youth_care'
-    GROUP BY pseudonym
 )
-SELECT
-    hash(m.pseudonym) AS person,
-    CAST(year(m.start_date) AS SMALLINT) AS year,
-    TRY_CAST(CAST(m.partnership_id AS VARCHAR) AS partnership_key) AS partnership,
-    TRY_CAST(m.province_nis AS province_key) AS province,
-    TRY_CAST(m.municipality_nis AS municipality_key) AS municipality,
-    TRY_CAST(CAST(m.trajectory_type AS VARCHAR) AS trajectory_type_key) AS trajectory_type,
-    TRY_CAST(CAST(m.sex AS VARCHAR) AS sex_key) AS sex,
-    TRY_CAST(CAST(m.family_situation AS VARCHAR) AS family_situation_key) AS family_situation,
-    age.age_band,
-    size.family_size_band,
-    TRY_CAST(coalesce(CAST(m.end_reason AS VARCHAR), 'ongoing') AS end_reason_key) AS end_reason,
-    TRY_CAST(coalesce(CAST(m.follow_up AS VARCHAR), 'not_recorded') AS follow_up_key) AS follow_up,
-    CAST(CASE WHEN m.end_date IS NULL THEN 'ongoing' ELSE 'ended' END AS status_key) AS status,
-    duration.duration_band,
-    coalesce(waiting.waiting_band, CAST('unknown' AS waiting_band_key)) AS waiting_band,
-    CAST(CASE WHEN o.first_start < m.start_date THEN 'yes' ELSE 'no' END AS care_before_key) AS care_before,
-    CAST(CASE WHEN o.last_start > m.start_date THEN 'yes' ELSE 'no' END AS care_after_key) AS care_after
-FROM measured AS m
+SELECT m.* EXCLUDE (row_id)
+FROM measured_trajectories AS m
 ANTI JOIN dropped AS d ON d.row_id = m.row_id
-LEFT JOIN other_care AS o ON o.pseudonym = m.pseudonym
-LEFT JOIN band_age_band AS age
-       ON age.value = least(greatest(m.age_at_start, 0), $age_open)
-LEFT JOIN band_family_size_band AS size
-       ON size.value = least(greatest(m.family_size, 0), $family_size_open)
-LEFT JOIN band_duration_band AS duration
-       ON duration.value = least(greatest(
-              floor(date_diff('day', m.start_date, coalesce(m.end_date, $as_of)) / 30.4375), 0),
-              $duration_open)
-LEFT JOIN band_waiting_band AS waiting
-       -- (greatest() skips NULLs, so a missing referral date is excluded explicitly)
-       ON m.referral_date IS NOT NULL
-      AND waiting.value = least(greatest(date_diff('day', m.referral_date, m.start_date), 0),
-                                $waiting_open)
