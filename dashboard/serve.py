@@ -31,9 +31,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def command_line(release: Path, port: int, address: str) -> list[str]:
+    """Streamlit's own command line (argv[0] is the program name, as Streamlit's CLI expects)."""
     return [
-        sys.executable,
-        "-m",
         "streamlit",
         "run",
         str(APP),
@@ -56,10 +55,17 @@ def run(args: argparse.Namespace) -> int:
         if not release.exists():
             raise UserError(f"{release}: no release at this path (build one with `binc release`)")
     print(f"binc serve: release {release}; open http://{args.address}:{args.port}", flush=True)
-    env = {**os.environ, RELEASE_ENV: str(release.resolve())}
+    os.environ[RELEASE_ENV] = str(release.resolve())
     if args.demo:
-        env["BINC_SYNTHETIC"] = "1"  # the demo is synthetic: the app shows a banner
+        os.environ["BINC_SYNTHETIC"] = "1"  # the demo is synthetic: the app shows a banner
     # Streamlit reads .streamlit/config.toml from the working directory: run from the repo root.
-    # exec, not a child process: stopping `binc serve` must stop the server, with nothing left behind.
     os.chdir(REPO_ROOT)
-    os.execve(sys.executable, command_line(release, args.port, args.address), env)  # noqa: S606 (fixed argv)
+    # Streamlit runs in this process, so what the first page needs is imported once, now, before
+    # the first visitor arrives, instead of during their first page load (~1.5 s on 2 cores).
+    from streamlit.web import cli as streamlit_cli
+
+    import dashboard.app_data
+    import dashboard.charts  # noqa: F401
+
+    sys.argv = command_line(release, args.port, args.address)
+    return int(streamlit_cli.main(standalone_mode=False) or 0)
