@@ -27,8 +27,10 @@ test: lint
 	$(BIN)/python -m pytest
 
 bench: setup
-	$(BIN)/python benchmarks/bench_ingest.py
-	$(BIN)/python benchmarks/bench_release.py
+	$(BIN)/python benchmarks/bench_ingest.py --children 620000
+	$(BIN)/python benchmarks/bench_release.py --rows 1000000 10000000
+	$(BIN)/binc demo
+	$(BIN)/python benchmarks/bench_dashboard.py --runs 10
 
 clean-demo:
 	rm -rf data/demo
