@@ -22,7 +22,10 @@ from pathlib import Path
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--children", type=int, default=620_000, help="distinct children to generate (620,000 ≈ 1M rows)"
+        "--children",
+        type=int,
+        default=620_000,
+        help="distinct children to generate (620,000 ≈ 1M rows)",
     )
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--keep", type=Path, help="work in this folder instead of a temporary one")
