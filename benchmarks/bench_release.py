@@ -70,7 +70,7 @@ SELECT
     CASE WHEN (h2 >> 9) % 10 = 0 THEN NULL ELSE DATE '2019-01-01' + CAST((h >> 20) % 2555 AS INTEGER) - CAST((h2 >> 11) % 120 AS INTEGER) END,
     DATE '2019-01-01' + CAST((h >> 20) % 2555 AS INTEGER),
     CASE WHEN (h2 >> 13) % 5 = 0 THEN NULL ELSE DATE '2019-01-01' + CAST((h >> 20) % 2555 AS INTEGER) + CAST((h2 >> 15) % 300 AS INTEGER) END,
-    NULL, NULL, 'x', 1, 1
+    NULL, NULL, DATE '2045-01-01', 'x', 1, 1
 FROM base JOIN munis ON munis.m = (h >> 40) % {munis}
 """
 

@@ -77,7 +77,8 @@ def make_warehouse(path: Path, rows: list[dict[str, Any]] | pl.DataFrame) -> Pat
         con.register("new_rows", frame)
         con.execute(
             f"""INSERT INTO trajectories
-            SELECT {", ".join(COLUMNS)}, md5(record_id) AS row_hash, 1 AS ingest_id,
+            SELECT {", ".join(COLUMNS)}, make_date(birth_year + 35, 1, 1) AS retention_until,
+                   md5(record_id) AS row_hash, 1 AS ingest_id,
                    CAST(row_number() OVER () + 1 AS INTEGER) AS source_line
             FROM new_rows"""
         )

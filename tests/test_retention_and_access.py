@@ -207,3 +207,26 @@ def test_national_number_checks_agree_with_stdnum(
         assert frame["valid"][0] == stdnum_nn.is_valid(number)
         if stdnum_nn.is_valid(number):
             assert frame["from_2000"][0] == (stdnum_nn.get_birth_date(number).year >= 2000)
+
+
+def test_purge_does_not_depend_on_a_fresh_persons_table(tmp_path: Path) -> None:
+    # As after an ingest run that died before refreshing persons: the rows' own dates still count.
+    export = write_csv(tmp_path / "a.csv", [adult_row("old-1"), row(record_id="child-1")])
+    ingest_files(tmp_path / "w.duckdb", [export], KEY, today=date(2026, 11, 29))
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    con.execute("DELETE FROM persons")
+    removed = purge(con, date(2027, 5, 20))
+    assert removed.trajectories == 1
+    assert con.execute("SELECT record_id FROM trajectories").fetchall() == [("child-1",)]
+    con.close()
+
+
+def test_persons_hold_the_latest_values_of_each_person(tmp_path: Path) -> None:
+    first = write_csv(tmp_path / "a.csv", [row(record_id="r1", sex="M")])
+    # A corrected registration: same person, sex X (allowed with either counter parity).
+    second = write_csv(tmp_path / "b.csv", [row(record_id="r1", sex="X")])
+    ingest_files(tmp_path / "w.duckdb", [first], KEY, today=date(2026, 11, 29))
+    ingest_files(tmp_path / "w.duckdb", [second], KEY, today=date(2026, 11, 29))
+    con = duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True)
+    assert con.execute("SELECT sex::VARCHAR, birth_year FROM persons").fetchall() == [("X", 2015)]
+    con.close()

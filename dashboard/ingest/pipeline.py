@@ -15,6 +15,7 @@ from dashboard.ingest.load import IngestCounts, load, previous_ingest
 from dashboard.ingest.prepare import PreparedExports, Unreadable
 from dashboard.ingest.pseudonymise import PseudonymKey
 from dashboard.ingest.validate import validate
+from dashboard.warehouse import persons
 from dashboard.warehouse.schema import connect
 
 
@@ -50,6 +51,7 @@ def ingest_files(
     done: list[IngestCounts] = []
     failures: list[FileFailure] = []
     ingested = {row[0] for row in con.execute("SELECT file_sha256 FROM ingest_log").fetchall()}
+    persons.start_tracking(con)
     try:
         with PreparedExports(files, key, today, ingested) as prepared:
             for item in prepared:
@@ -68,6 +70,10 @@ def ingest_files(
                 if on_file:
                     on_file(counts)
     finally:
-        con.execute("CHECKPOINT")
-        con.close()
+        # Also after a failure: the files committed before it must have their persons.
+        try:
+            persons.refresh_touched(con)
+            con.execute("CHECKPOINT")
+        finally:
+            con.close()
     return IngestReport(tuple(done), tuple(failures))

@@ -26,26 +26,21 @@ def purge(con: duckdb.DuckDBPyConnection, as_of: date) -> PurgeCounts:
     """
     con.execute("BEGIN TRANSACTION")
     try:
+        # Expired: by the person's own retention date, and by any row's — a stale persons table
+        # (a run that died before its refresh) can never keep a row past its date.
         con.execute(
-            "CREATE OR REPLACE TEMP TABLE expired AS SELECT pseudonym FROM persons WHERE retention_until <= ?",
-            [as_of],
+            "CREATE OR REPLACE TEMP TABLE expired AS "
+            "SELECT pseudonym FROM persons WHERE retention_until <= $as_of "
+            "UNION SELECT pseudonym FROM trajectories WHERE retention_until <= $as_of "
+            "UNION SELECT pseudonym FROM trajectory_history WHERE retention_until <= $as_of",
+            {"as_of": as_of},
         )
+        gone = "pseudonym IN (SELECT pseudonym FROM expired) OR retention_until <= ?"
         counts = PurgeCounts(
-            persons=_delete(
-                con, "DELETE FROM persons WHERE pseudonym IN (SELECT pseudonym FROM expired)"
-            ),
-            trajectories=_delete(
-                con, "DELETE FROM trajectories WHERE pseudonym IN (SELECT pseudonym FROM expired)"
-            ),
-            history=_delete(
-                con,
-                "DELETE FROM trajectory_history WHERE pseudonym IN (SELECT pseudonym FROM expired)",
-            ),
-            rejects=_delete(
-                con,
-                "DELETE FROM rejects WHERE pseudonym IN (SELECT pseudonym FROM expired) OR retention_until <= ?",
-                [as_of],
-            ),
+            persons=_delete(con, f"DELETE FROM persons WHERE {gone}", [as_of]),
+            trajectories=_delete(con, f"DELETE FROM trajectories WHERE {gone}", [as_of]),
+            history=_delete(con, f"DELETE FROM trajectory_history WHERE {gone}", [as_of]),
+            rejects=_delete(con, f"DELETE FROM rejects WHERE {gone}", [as_of]),
         )
         con.execute("DROP TABLE expired")
         con.execute(

@@ -49,6 +49,7 @@ TRAJECTORY_COLUMNS = """
     end_date          DATE,              -- NULL while ongoing
     end_reason        end_reason_code,
     follow_up         follow_up_code,
+    retention_until   DATE NOT NULL,     -- the person's 35th birthday as this row says: purge reads it
     row_hash          VARCHAR NOT NULL,  -- hash of the stored values: an identical re-send is no change
     ingest_id         INTEGER NOT NULL,  -- which ingest wrote this version (see ingest_log)
     source_line       INTEGER NOT NULL   -- line in that file (header = line 1)
@@ -57,8 +58,10 @@ TRAJECTORY_COLUMNS = """
 TABLES = f"""
 CREATE TABLE IF NOT EXISTS warehouse_meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);
 
+-- One row per pseudonym, derived from its registrations (latest ingest wins). Refreshed at the end
+-- of every ingest run for the persons it touched; purge never depends on it being fresh.
 CREATE TABLE IF NOT EXISTS persons (
-    pseudonym        VARCHAR PRIMARY KEY,  -- indexed: each ingest upserts its persons by key, no scan
+    pseudonym        VARCHAR NOT NULL,
     birth_year       SMALLINT NOT NULL,
     sex              sex_code NOT NULL,
     -- The 35th birthday. Retention law needs the exact day, so the birth date survives in this one
