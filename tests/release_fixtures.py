@@ -18,7 +18,12 @@ from dashboard.ingest.validate import ACCEPTED_COLUMNS
 from dashboard.warehouse.schema import bump_data_version, connect
 
 # The stored trajectory columns, as ingest produces them (minus its bookkeeping columns).
-COLUMNS = tuple(c for c in ACCEPTED_COLUMNS if c not in ("retention_until", "source_line"))
+# The stored columns: ingest hands over the national number, the warehouse keeps its pseudonym.
+COLUMNS = tuple(
+    "pseudonym" if c == "national_number" else c
+    for c in ACCEPTED_COLUMNS
+    if c not in ("retention_until", "source_line")
+)
 
 
 def trajectory(**overrides: Any) -> dict[str, Any]:
@@ -78,7 +83,7 @@ def make_warehouse(path: Path, rows: list[dict[str, Any]] | pl.DataFrame) -> Pat
         con.execute(
             f"""INSERT INTO trajectories
             SELECT {", ".join(COLUMNS)}, make_date(birth_year + 35, 1, 1) AS retention_until,
-                   md5(record_id) AS row_hash, 1 AS ingest_id,
+                   1 AS ingest_id,
                    CAST(row_number() OVER () + 1 AS INTEGER) AS source_line
             FROM new_rows"""
         )

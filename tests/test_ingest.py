@@ -9,8 +9,10 @@ from pathlib import Path
 
 import duckdb
 import polars as pl
+import pytest
 from exports import OTHER_KEY, TEST_KEY, national_number, row, write_csv
 
+from dashboard.ingest import pipeline
 from dashboard.ingest.pipeline import ingest_files
 from dashboard.ingest.pseudonymise import PseudonymKey
 
@@ -159,6 +161,55 @@ def test_a_known_record_id_with_new_values_is_a_correction_and_the_old_version_i
     assert table(tmp_path, "SELECT family_size, end_date FROM trajectory_history") == [(3, None)]
 
 
+def _chain_of_corrections(tmp_path: Path) -> list[Path]:
+    """Five files that insert, re-send, correct twice, move a record to another child and re-send."""
+    ongoing = row(end_date="", end_reason="", follow_up="")
+    other_child = national_number(date(2014, 5, 2), 7)
+    versions = [
+        [ongoing, row(record_id="b")],
+        [ongoing, row(record_id="c")],  # unchanged + new
+        [row(), row(record_id="b", family_size="5")],  # two corrections
+        [row(family_size="4"), row(record_id="c")],  # a second correction + unchanged
+        [row(family_size="4", national_number=other_child, birth_date="2014-05-02", sex="M")],
+    ]
+    return [write_csv(tmp_path / f"f{i}.csv", rows) for i, rows in enumerate(versions)]
+
+
+@pytest.mark.parametrize("group_rows", [1_000_000, 3])
+def test_one_run_over_many_files_equals_one_run_per_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, group_rows: int
+) -> None:
+    # Files are written in groups (one transaction each); 3 rows splits this run into three groups.
+    monkeypatch.setattr(pipeline, "GROUP_ROWS", group_rows)
+    files = _chain_of_corrections(tmp_path)
+    together = ingest(tmp_path, *files, warehouse="together.duckdb")
+    one_by_one = [ingest(tmp_path, f, warehouse="apart.duckdb").files[0] for f in files]
+    assert list(together.files) == one_by_one
+    assert [(c.inserted, c.replaced, c.unchanged) for c in one_by_one] == [
+        (2, 0, 0),
+        (1, 0, 1),
+        (0, 2, 0),
+        (0, 1, 1),
+        (0, 1, 0),
+    ]
+    queries = [
+        "SELECT * EXCLUDE (ingest_id) FROM trajectories ORDER BY ALL",
+        "SELECT * EXCLUDE (ingest_id, replaced_at, replaced_by_ingest) FROM trajectory_history ORDER BY ALL",
+        "SELECT * FROM persons ORDER BY ALL",
+        "SELECT file_name, rows_read, accepted, rejected, inserted, replaced, unchanged FROM ingest_log ORDER BY ALL",
+    ]
+    for sql in queries:
+        assert table(tmp_path, sql, "together.duckdb") == table(tmp_path, sql, "apart.duckdb"), sql
+    # Which file wrote each version, and which file replaced it, is the same too.
+    lineage = (
+        "SELECT h.record_id, h.family_size, w.file_name, r.file_name FROM trajectory_history h "
+        "JOIN ingest_log w ON w.ingest_id = h.ingest_id JOIN ingest_log r ON r.ingest_id = h.replaced_by_ingest "
+        "ORDER BY ALL"
+    )
+    assert table(tmp_path, lineage, "together.duckdb") == table(tmp_path, lineage, "apart.duckdb")
+    assert len(table(tmp_path, lineage, "together.duckdb")) == 4
+
+
 def test_pre_2025_municipality_codes_are_mapped_to_2025_geography(tmp_path: Path) -> None:
     export = write_csv(
         tmp_path / "a.csv",
@@ -227,3 +278,22 @@ def test_a_national_number_written_as_a_spreadsheet_float_is_read(tmp_path: Path
     )
     (counts,) = ingest(tmp_path, export).files
     assert (counts.accepted, counts.rejected) == (1, 0)
+
+
+def test_a_schema_1_warehouse_is_upgraded_in_place_and_keeps_its_rows(tmp_path: Path) -> None:
+    ingest(tmp_path, write_csv(tmp_path / "a.csv", [row(record_id="a")]))
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    con.execute(  # how version 1 stored a registration: with an md5 of its values
+        "ALTER TABLE trajectories ADD COLUMN row_hash VARCHAR DEFAULT 'x'; "
+        "ALTER TABLE trajectory_history ADD COLUMN row_hash VARCHAR DEFAULT 'x'; "
+        "UPDATE warehouse_meta SET value = '1' WHERE key = 'schema_version'"
+    )
+    con.close()
+    (counts,) = ingest(tmp_path, write_csv(tmp_path / "b.csv", [row(record_id="b")])).files
+    assert counts.inserted == 1
+    assert table(tmp_path, "SELECT record_id FROM trajectories ORDER BY 1") == [("a",), ("b",)]
+    assert table(tmp_path, "SELECT value FROM warehouse_meta WHERE key = 'schema_version'") == [
+        ("2",)
+    ]
+    columns = table(tmp_path, "SELECT column_name FROM duckdb_columns() WHERE table_name = 'trajectories'")
+    assert ("row_hash",) not in columns

@@ -1,9 +1,17 @@
-"""Load one validated export into the warehouse in a single transaction (all or nothing per file).
+"""Load validated exports into the warehouse: staged file by file, applied as sets, per group of files.
 
-A row whose record_id is new is inserted; one whose record_id exists with other values is a
-correction: the stored version moves to trajectory_history and the new one replaces it; an
-identical re-send changes nothing. A file whose bytes were ingested before is skipped as a whole,
-so re-ingesting an old export can never undo a later correction.
+Each file's accepted rows are staged in a temporary table as soon as the file is validated (while
+the next file is being read). When a group of files is complete, one transaction applies all of
+them: one scan of the stored registrations classifies every staged row, and a handful of set-based
+statements write the new rows, move replaced versions to trajectory_history, and record rejects
+and one ingest_log row per file. A file is never split over two transactions, so each file is in
+the warehouse entirely or not at all; several files may share a transaction (a per-file commit
+cost ~25 ms of fixed work, a third of the time on realistic exports of ~9,000 rows).
+
+What a file does is decided in file order, exactly as if the files were loaded one by one: a row
+whose record_id is new is inserted; one whose record_id exists (stored, or written by an earlier
+file of the group) with other values is a correction: that version moves to trajectory_history and
+the new one replaces it; an identical re-send changes nothing.
 """
 
 from __future__ import annotations
@@ -14,14 +22,108 @@ from datetime import datetime
 import duckdb
 import polars as pl
 
+from dashboard.ingest.pseudonymise import PseudonymKey
 from dashboard.ingest.readers import RawExport
 from dashboard.ingest.validate import Validation
+from dashboard.warehouse.persons import TOUCHED
 from dashboard.warehouse.schema import bump_data_version
 
-# The stored values that define "the same registration"; row_hash is computed over these.
+# The stored values that define "the same registration": a re-send with equal values is no change.
 _HASHED = (
     "pseudonym, programme, partnership_id, municipality_nis, province_nis, sex, birth_year, age_at_start, "
     "family_situation, family_size, trajectory_type, referral_date, start_date, end_date, end_reason, follow_up"
+)
+
+# Accepted rows as stored: pseudonym computed, codes typed. {pseudonym} is the keyed
+# HMAC expression (its pads are query parameters); the national number goes no further than this.
+_TYPED = """
+    SELECT * EXCLUDE (file_no, source_line),
+           ($first_ingest_id + file_no - 1)::INTEGER AS ingest_id, source_line::INTEGER AS source_line, file_no
+    FROM (
+        SELECT record_id, {pseudonym} AS pseudonym,
+               programme::programme_code AS programme, partnership_id::partnership_code AS partnership_id,
+               municipality_nis, province_nis, sex::sex_code AS sex, birth_year, age_at_start,
+               family_situation::family_situation_code AS family_situation, family_size,
+               trajectory_type::trajectory_type_code AS trajectory_type, referral_date, start_date,
+               end_date, end_reason::end_reason_code AS end_reason, follow_up::follow_up_code AS follow_up,
+               retention_until, source_line, file_no
+        FROM {rows}
+    )
+"""
+
+# A record_id that the group sends twice, or that is stored already, needs its versions ordered
+# (file 0 = the stored row) and each classified against the one before it. Every other row is new.
+_REPEATED = """
+CREATE OR REPLACE TEMP TABLE repeated AS
+    SELECT record_id FROM incoming GROUP BY record_id HAVING count(*) > 1
+    UNION SELECT record_id FROM trajectories SEMI JOIN incoming USING (record_id)
+"""
+
+_CLASSIFY = f"""
+CREATE OR REPLACE TEMP TABLE stored_match AS
+    SELECT t.*, 0 AS file_no FROM trajectories t SEMI JOIN temp.repeated USING (record_id);
+CREATE OR REPLACE TEMP TABLE chain AS
+WITH versions AS (
+    SELECT record_id, file_no, ingest_id, md5(concat_ws('|', {_HASHED})) AS row_hash
+    FROM (SELECT * FROM temp.stored_match UNION ALL BY NAME SELECT * FROM temp.staged)
+), classified AS (
+    SELECT *, CASE
+        WHEN file_no = 0 THEN 'stored'
+        WHEN lag(row_hash) OVER w IS NULL THEN 'new'
+        WHEN lag(row_hash) OVER w = row_hash THEN 'unchanged'
+        ELSE 'replaced' END AS action
+    FROM versions WINDOW w AS (PARTITION BY record_id ORDER BY file_no)
+)
+SELECT *,
+    -- the version a correction replaces: the latest one written before it
+    max(file_no) FILTER (WHERE action <> 'unchanged') OVER (
+        PARTITION BY record_id ORDER BY file_no ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
+    ) AS replaces_file,
+    -- the version that stays current after the group
+    max(file_no) FILTER (WHERE action <> 'unchanged') OVER (PARTITION BY record_id) AS current_file
+FROM classified;
+"""
+
+_KEEP_HISTORY = """
+INSERT INTO trajectory_history BY NAME
+    SELECT v.* EXCLUDE (file_no), $replaced_at AS replaced_at, c.ingest_id AS replaced_by_ingest
+    FROM temp.chain c
+    JOIN (SELECT * FROM temp.stored_match UNION ALL BY NAME SELECT * FROM temp.staged) v
+      ON v.record_id = c.record_id AND v.file_no = c.replaces_file
+    WHERE c.action = 'replaced'
+"""
+
+# A correction may move a registration to another person: the old pseudonym is refreshed too.
+_TOUCH_REPLACED = f"""
+INSERT INTO {TOUCHED}
+    SELECT pseudonym FROM temp.stored_match SEMI JOIN (
+        SELECT record_id FROM temp.chain WHERE action = 'replaced') USING (record_id)
+"""
+
+_DELETE_REPLACED = (
+    "DELETE FROM trajectories WHERE record_id IN "
+    "(SELECT record_id FROM temp.chain WHERE action = 'replaced')"
+)
+
+# Single new rows straight from the incoming frames, plus the current version of each repeated one.
+_INSERT = f"""
+INSERT INTO trajectories BY NAME
+    SELECT * EXCLUDE (file_no) FROM ({_TYPED.format(pseudonym="{pseudonym}", rows="incoming ANTI JOIN temp.repeated USING (record_id)")})
+    UNION ALL BY NAME
+    SELECT s.* EXCLUDE (file_no) FROM temp.staged s SEMI JOIN (
+        SELECT record_id, file_no FROM temp.chain
+        WHERE file_no > 0 AND action <> 'unchanged' AND file_no = current_file
+    ) USING (record_id, file_no)
+"""
+
+_TOUCH_INSERTED = f"""
+INSERT INTO {TOUCHED}
+    SELECT DISTINCT pseudonym FROM trajectories WHERE ingest_id BETWEEN $first_ingest_id AND $last_ingest_id
+"""
+
+_CLEAN_UP = (
+    "DROP TABLE IF EXISTS temp.repeated; DROP TABLE IF EXISTS temp.staged; "
+    "DROP TABLE IF EXISTS temp.stored_match; DROP TABLE IF EXISTS temp.chain"
 )
 
 
@@ -46,114 +148,151 @@ def previous_ingest(con: duckdb.DuckDBPyConnection, sha256: str) -> IngestCounts
     return IngestCounts(*rows[0], already_ingested=True) if rows else None
 
 
-def load(
-    con: duckdb.DuckDBPyConnection, raw: RawExport, validation: Validation, started_at: datetime
-) -> IngestCounts:
-    accepted, rejected = validation.accepted, validation.rejected
-    con.execute("BEGIN TRANSACTION")
-    try:
-        counts = _load(con, raw, accepted, rejected, started_at)
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    finally:
-        con.execute("DROP TABLE IF EXISTS temp.staged")
-    return counts
+@dataclass(frozen=True)
+class _StagedFile:
+    raw: RawExport  # path, format and sha256 (its frame is already emptied)
+    validation: Validation
+    started_at: datetime
 
 
-def _load(
-    con: duckdb.DuckDBPyConnection,
-    raw: RawExport,
-    accepted: pl.DataFrame,
-    rejected: pl.DataFrame,
-    started_at: datetime,
-) -> IngestCounts:
-    ingest_id = con.execute("SELECT coalesce(max(ingest_id), 0) + 1 FROM ingest_log").fetchall()[0][
-        0
-    ]
-    con.register("accepted_rows", accepted)
-    con.register("rejected_rows", rejected)
-    con.execute(
-        f"""
-        CREATE TEMP TABLE staged AS
-        WITH typed AS (
-            SELECT record_id, pseudonym,
-                   programme::programme_code AS programme, partnership_id::partnership_code AS partnership_id,
-                   municipality_nis, province_nis, sex::sex_code AS sex, birth_year, age_at_start,
-                   family_situation::family_situation_code AS family_situation, family_size,
-                   trajectory_type::trajectory_type_code AS trajectory_type, referral_date, start_date, end_date,
-                   end_reason::end_reason_code AS end_reason, follow_up::follow_up_code AS follow_up,
-                   retention_until, source_line
-            FROM accepted_rows
+class GroupLoader:
+    """Collects validated files, then writes them in file order in one transaction (`commit`)."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, key: PseudonymKey) -> None:
+        self._con = con
+        self._pseudonym, self._key_params = key.sql("national_number")
+        self._files: list[_StagedFile] = []
+        self._next_ingest_id = int(
+            con.execute("SELECT coalesce(max(ingest_id), 0) + 1 FROM ingest_log").fetchall()[0][0]
         )
-        , hashed AS (SELECT *, md5(concat_ws('|', {_HASHED})) AS row_hash FROM typed)
-        -- One scan of the stored registrations classifies every row: new, unchanged or a correction.
-        SELECT h.*, t.row_hash AS stored_hash
-        FROM hashed h LEFT JOIN trajectories t USING (record_id)
-        """
-    )
-    replaced, unchanged = con.execute(
-        "SELECT count(*) FILTER (WHERE stored_hash <> row_hash), count(*) FILTER (WHERE stored_hash = row_hash) "
-        "FROM staged"
-    ).fetchall()[0]
-    inserted = len(accepted) - replaced - unchanged
-    if replaced:
-        corrected = "(SELECT record_id FROM staged WHERE stored_hash <> row_hash)"
-        # A correction may move a registration to another pseudonym: refresh the old one too.
-        con.execute(
-            f"INSERT INTO touched_persons SELECT pseudonym FROM trajectories SEMI JOIN {corrected} c USING (record_id)"
+
+    @property
+    def rows(self) -> int:
+        return sum(len(f.validation.accepted) for f in self._files)
+
+    def holds(self, sha256: str) -> bool:
+        return any(f.raw.sha256 == sha256 for f in self._files)
+
+    def stage(self, raw: RawExport, validation: Validation, started_at: datetime) -> None:
+        self._files.append(_StagedFile(raw, validation, started_at))
+
+    def commit(self) -> list[IngestCounts]:
+        """Write every collected file in one transaction; the counts per file, in file order."""
+        if not self._files:
+            return []
+        con = self._con
+        first, last = self._next_ingest_id, self._next_ingest_id + len(self._files) - 1
+        incoming = pl.concat(
+            [
+                f.validation.accepted.with_columns(pl.lit(i, dtype=pl.Int32).alias("file_no"))
+                for i, f in enumerate(self._files, start=1)
+            ],
+            how="vertical_relaxed",
+            rechunk=False,
         )
-        con.execute(
-            f"INSERT INTO trajectory_history SELECT t.*, ?, ? FROM trajectories t SEMI JOIN {corrected} c "
-            "USING (record_id)",
-            [datetime.now(), ingest_id],
+        typed = {"first_ingest_id": first, **self._key_params}
+        # Converted once: a registered polars frame would be converted again by every scan.
+        con.register("incoming", incoming.to_arrow())
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.execute(_REPEATED)
+            con.execute(
+                "CREATE OR REPLACE TEMP TABLE staged AS "
+                + _TYPED.format(
+                    pseudonym=self._pseudonym,
+                    rows="incoming SEMI JOIN temp.repeated USING (record_id)",
+                ),
+                typed,
+            )
+            con.execute(_CLASSIFY)
+            counts = self._counts()
+            con.execute(_KEEP_HISTORY, {"replaced_at": datetime.now()})
+            con.execute(_TOUCH_REPLACED)
+            con.execute(_DELETE_REPLACED)
+            con.execute(_INSERT.format(pseudonym=self._pseudonym), typed)
+            con.execute(_TOUCH_INSERTED, {"first_ingest_id": first, "last_ingest_id": last})
+            self._write_rejects()
+            self._write_log(counts)
+            if any(c.inserted or c.replaced or c.rejected for c in counts):
+                bump_data_version(con)
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        finally:
+            con.unregister("incoming")
+            con.execute(_CLEAN_UP)
+        self._next_ingest_id = last + 1
+        self._files = []
+        return counts
+
+    def _counts(self) -> list[IngestCounts]:
+        by_file = {
+            file_no: (replaced, unchanged)
+            for file_no, replaced, unchanged in self._con.execute(
+                "SELECT file_no, count(*) FILTER (WHERE action = 'replaced'), "
+                "count(*) FILTER (WHERE action = 'unchanged') FROM temp.chain WHERE file_no > 0 "
+                "GROUP BY file_no"
+            ).fetchall()
+        }
+        counts = []
+        for file_no, staged in enumerate(self._files, start=1):
+            accepted, rejected = len(staged.validation.accepted), len(staged.validation.rejected)
+            replaced, unchanged = by_file.get(file_no, (0, 0))
+            counts.append(
+                IngestCounts(
+                    file_name=staged.raw.path.name,
+                    read=accepted + rejected,
+                    accepted=accepted,
+                    rejected=rejected,
+                    inserted=accepted - replaced - unchanged,
+                    replaced=replaced,
+                    unchanged=unchanged,
+                )
+            )
+        return counts
+
+    def _write_rejects(self) -> None:
+        frames = [
+            staged.validation.rejected.with_columns(
+                pl.lit(self._next_ingest_id + i, dtype=pl.Int32).alias("ingest_id"),
+                pl.lit(staged.raw.path.name).alias("file_name"),
+                pl.lit(staged.raw.sha256).alias("file_sha256"),
+            )
+            for i, staged in enumerate(self._files)
+            if len(staged.validation.rejected)
+        ]
+        if not frames:
+            return
+        self._con.register("rejected_rows", pl.concat(frames, how="vertical_relaxed"))
+        try:
+            self._con.execute(
+                "INSERT INTO rejects SELECT ingest_id, file_name, file_sha256, line, record_id, field, "
+                f"reason, problems, {self._pseudonym} AS pseudonym, retention_until FROM rejected_rows",
+                self._key_params,
+            )
+        finally:
+            self._con.unregister("rejected_rows")
+
+    def _write_log(self, counts: list[IngestCounts]) -> None:
+        finished_at = datetime.now()
+        self._con.executemany(
+            "INSERT INTO ingest_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                [
+                    self._next_ingest_id + i,
+                    c.file_name,
+                    staged.raw.sha256,
+                    staged.raw.file_format,
+                    staged.started_at,
+                    finished_at,
+                    c.read,
+                    c.accepted,
+                    c.rejected,
+                    c.inserted,
+                    c.replaced,
+                    c.unchanged,
+                ]
+                for i, (staged, c) in enumerate(zip(self._files, counts, strict=True))
+            ],
         )
-        con.execute(f"DELETE FROM trajectories WHERE record_id IN {corrected}")
-    con.execute(
-        f"""
-        INSERT INTO trajectories BY NAME
-        SELECT * EXCLUDE (stored_hash), {ingest_id} AS ingest_id FROM staged
-        WHERE stored_hash IS NULL OR stored_hash <> row_hash
-        """
-    )
-    # persons is refreshed once per run (warehouse.persons), not per file: a keyed upsert per file
-    # cost ~6 µs a person in index upkeep, a third of the ingest time.
-    con.execute("INSERT INTO touched_persons SELECT DISTINCT pseudonym FROM staged")
-    if len(rejected):
-        con.execute(
-            "INSERT INTO rejects SELECT ?, ?, ?, line, record_id, field, reason, problems, pseudonym, "
-            "retention_until FROM rejected_rows",
-            [ingest_id, raw.path.name, raw.sha256],
-        )
-    counts = IngestCounts(
-        file_name=raw.path.name,
-        read=len(accepted) + len(rejected),
-        accepted=len(accepted),
-        rejected=len(rejected),
-        inserted=inserted,
-        replaced=replaced,
-        unchanged=unchanged,
-    )
-    con.execute(
-        "INSERT INTO ingest_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            ingest_id,
-            raw.path.name,
-            raw.sha256,
-            raw.file_format,
-            started_at,
-            datetime.now(),
-            counts.read,
-            counts.accepted,
-            counts.rejected,
-            counts.inserted,
-            counts.replaced,
-            counts.unchanged,
-        ],
-    )
-    if counts.inserted or counts.replaced or counts.rejected:
-        bump_data_version(con)
-    con.unregister("accepted_rows")
-    con.unregister("rejected_rows")
-    return counts

@@ -1,7 +1,8 @@
-"""Ingest a list of provider exports: read → validate → pseudonymise → load, one file at a time.
+"""Ingest a list of provider exports: read → validate → pseudonymise → stage → load.
 
-Files are loaded strictly in the order given, each in its own transaction; the next files are
-read and validated on a worker thread meanwhile (prepare.py).
+Files are read and validated on a worker thread (prepare.py) while the previous ones are staged;
+groups of files are then written in one transaction each (load.py), strictly in the order given:
+each file is in the warehouse entirely or not at all.
 """
 
 from __future__ import annotations
@@ -11,12 +12,16 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from dashboard.ingest.load import IngestCounts, load, previous_ingest
+from dashboard.ingest.load import GroupLoader, IngestCounts, previous_ingest
 from dashboard.ingest.prepare import PreparedExports, Unreadable
 from dashboard.ingest.pseudonymise import PseudonymKey
 from dashboard.ingest.validate import validate
 from dashboard.warehouse import persons
 from dashboard.warehouse.schema import connect
+
+# Files are written in groups of about this many accepted rows: one transaction's fixed costs
+# are shared by many files, and the staged rows of one group bound the memory used.
+GROUP_ROWS = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -45,15 +50,24 @@ def ingest_files(
     """Each file is all or nothing; a file that cannot be read is reported and the others go on."""
     today = today or date.today()
     con = connect(warehouse, create=True)
-    # Each file's transaction is durable in the write-ahead log; folding the log into the database
-    # file after every file rewrote growing tables each time. Fold once, at the end of the run.
+    # Each group's transaction is durable in the write-ahead log; folding the log into the database
+    # file after every transaction rewrote growing tables each time. Fold once, at the end of the run.
     con.execute("SET checkpoint_threshold = '4GB'")
     done: list[IngestCounts] = []
     failures: list[FileFailure] = []
     ingested = {row[0] for row in con.execute("SELECT file_sha256 FROM ingest_log").fetchall()}
     persons.start_tracking(con)
     try:
-        with PreparedExports(files, key, today, ingested) as prepared:
+        with PreparedExports(files, today, ingested) as prepared:
+            loader = GroupLoader(con, key)
+            staged_before: set[str] = set()
+
+            def write_group() -> None:
+                for counts in loader.commit():
+                    done.append(counts)
+                    if on_file:
+                        on_file(counts)
+
             for item in prepared:
                 if isinstance(item, Unreadable):
                     failure = FileFailure(item.path.name, item.message)
@@ -61,14 +75,23 @@ def ingest_files(
                     if on_file:
                         on_file(failure)
                     continue
-                # Only a file whose bytes were seen before went unvalidated; look up its first ingest.
-                counts = None if item.validation else previous_ingest(con, item.raw.sha256)
-                if counts is None:
-                    validation = item.validation or validate(item.raw.frame, key, today)
-                    counts = load(con, item.raw, validation, item.started_at)
-                done.append(counts)
-                if on_file:
-                    on_file(counts)
+                if item.validation is None or item.raw.sha256 in staged_before:
+                    # The same bytes were ingested before: report that first ingest, once written.
+                    if loader.holds(item.raw.sha256):
+                        write_group()
+                    counts = previous_ingest(con, item.raw.sha256)
+                    if counts is not None:
+                        done.append(counts)
+                        if on_file:
+                            on_file(counts)
+                        continue
+                # Not found after all (its first copy could not be loaded): check it like any file.
+                validation = item.validation or validate(item.raw.frame, today)
+                staged_before.add(item.raw.sha256)
+                loader.stage(item.raw, validation, item.started_at)
+                if loader.rows >= GROUP_ROWS:
+                    write_group()
+            write_group()
     finally:
         # Also after a failure: the files committed before it must have their persons.
         try:

@@ -1,17 +1,17 @@
-"""Read and validate the next exports on a worker thread while the current one loads.
+"""Read and validate the next exports on worker threads while the loader stages the current ones.
 
-Loading is DuckDB work on the warehouse connection (much of it single-threaded index upkeep);
-reading, validating and pseudonymising are polars and private-DuckDB work. Both release the GIL,
-so on a machine with two cores or more the next file is ready by the time the previous one is
-committed. The queue is short, so at most a couple of validated files wait in memory.
+Staging and writing are DuckDB work on the warehouse connection; reading and validating are
+polars work. All of them release the GIL, and polars
+parallelises poorly within one export of a few thousand rows, so two workers each take whole
+files. Results are handed over strictly in file order, and only a few files run ahead of the
+loader, which bounds memory.
 """
 
 from __future__ import annotations
 
-import contextlib
-import queue
-import threading
+from collections import deque
 from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
@@ -20,17 +20,17 @@ from types import TracebackType
 import polars as pl
 
 from dashboard.errors import UserError
-from dashboard.ingest.pseudonymise import PseudonymKey
 from dashboard.ingest.readers import RawExport, read_export
 from dashboard.ingest.validate import Validation, validate
 
-_AHEAD = 2  # validated files waiting for the loader: bounds memory
+_WORKERS = 2
+_AHEAD = 4  # files read and validated ahead of the loader: bounds memory
 
 
 @dataclass(frozen=True)
 class Prepared:
     raw: RawExport  # frame emptied once validated: the identifying text is not kept around
-    validation: Validation | None  # None: the same bytes were ingested before, nothing to check
+    validation: Validation | None  # None: these bytes are in the warehouse already, not checked
     started_at: datetime
 
 
@@ -46,21 +46,16 @@ class PreparedExports:
     def __init__(
         self,
         files: Sequence[Path],
-        key: PseudonymKey,
         today: date,
         ingested_before: set[str],
     ) -> None:
         self._files = list(files)
-        self._key, self._today = key, today
-        # Files already in the warehouse, and files met earlier in this run, are not validated:
-        # the loader skips them as already ingested.
-        self._seen = set(ingested_before)
-        self._queue: queue.Queue[Prepared | Unreadable | BaseException] = queue.Queue(_AHEAD)
-        self._stop = threading.Event()
-        self._worker = threading.Thread(target=self._work, name="ingest-prepare", daemon=True)
+        self._today = today
+        # Files already in the warehouse are not validated: the loader reports their first ingest.
+        self._ingested_before = frozenset(ingested_before)
+        self._pool = ThreadPoolExecutor(_WORKERS, thread_name_prefix="ingest-prepare")
 
     def __enter__(self) -> PreparedExports:
-        self._worker.start()
         return self
 
     def __exit__(
@@ -69,44 +64,29 @@ class PreparedExports:
         error: BaseException | None,
         trace: TracebackType | None,
     ) -> None:
-        self._stop.set()
-        while self._worker.is_alive():  # unblock a worker waiting to put
-            with contextlib.suppress(queue.Empty):
-                self._queue.get(timeout=0.05)
-        self._worker.join()
+        self._pool.shutdown(wait=True, cancel_futures=True)
 
     def __iter__(self) -> Iterator[Prepared | Unreadable]:
-        for _ in self._files:
-            item = self._queue.get()
-            if isinstance(item, BaseException):
-                raise item
+        pending: deque[Future[Prepared | Unreadable]] = deque()
+        upcoming = iter(self._files)
+        for path in upcoming:
+            pending.append(self._pool.submit(self._prepare, path))
+            if len(pending) >= _AHEAD:
+                break
+        while pending:
+            item = pending.popleft().result()  # re-raises an unexpected error in the loader
+            next_path = next(upcoming, None)
+            if next_path is not None:
+                pending.append(self._pool.submit(self._prepare, next_path))
             yield item
 
-    def _work(self) -> None:
-        for path in self._files:
-            try:
-                item: Prepared | Unreadable | BaseException = self._prepare(path)
-            except UserError as error:
-                item = Unreadable(path, str(error))
-            except BaseException as error:  # handed to the loader thread, which raises it
-                item = error
-            if not self._put(item) or isinstance(item, BaseException):
-                return
-
-    def _prepare(self, path: Path) -> Prepared:
+    def _prepare(self, path: Path) -> Prepared | Unreadable:
         started_at = datetime.now()
-        raw = read_export(path)
-        if raw.sha256 in self._seen:
-            return Prepared(raw, None, started_at)
-        self._seen.add(raw.sha256)
-        validation = validate(raw.frame, self._key, self._today)
+        try:
+            raw = read_export(path)
+            if raw.sha256 in self._ingested_before:
+                return Prepared(raw, None, started_at)
+            validation = validate(raw.frame, self._today)
+        except UserError as error:
+            return Unreadable(path, str(error))
         return Prepared(replace(raw, frame=pl.DataFrame()), validation, started_at)
-
-    def _put(self, item: Prepared | Unreadable | BaseException) -> bool:
-        while not self._stop.is_set():
-            try:
-                self._queue.put(item, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False

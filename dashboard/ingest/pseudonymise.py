@@ -12,9 +12,6 @@ import os
 import secrets
 from pathlib import Path
 
-import duckdb
-import polars as pl
-
 from dashboard.errors import UserError
 
 KEY_ENV = "BINC_PSEUDONYM_KEY"
@@ -25,7 +22,7 @@ _BLOCK = 64  # SHA-256 block size, as in RFC 2104
 class PseudonymKey:
     """Holds the key; its repr never shows it, so it cannot leak through a log or traceback."""
 
-    __slots__ = ("_hasher", "_inner", "_inner_pad", "_outer", "_outer_pad")
+    __slots__ = ("_inner", "_inner_pad", "_outer", "_outer_pad")
 
     def __init__(self, key: bytes) -> None:
         if len(key) < MIN_KEY_LENGTH:
@@ -41,9 +38,6 @@ class PseudonymKey:
         # Precomputed HMAC inner and outer states: one copy per value instead of a full hmac.new().
         self._inner = hashlib.sha256(self._inner_pad)
         self._outer = hashlib.sha256(self._outer_pad)
-        self._hasher: duckdb.DuckDBPyConnection | None = (
-            None  # opened on first use, reused per file
-        )
 
     def __repr__(self) -> str:
         return "PseudonymKey(<hidden>)"
@@ -55,27 +49,15 @@ class PseudonymKey:
         outer.update(inner.digest())
         return outer.hexdigest()
 
-    def pseudonymise(self, frame: pl.DataFrame, column: str) -> pl.DataFrame:
-        """`frame` with a `pseudonym` column for its normalised 11-digit numbers (null stays null).
+    def sql(self, column: str) -> tuple[str, dict[str, bytes]]:
+        """A DuckDB expression for the pseudonym of `column` (normalised numbers; null stays null).
 
-        RFC 2104 HMAC written out in DuckDB's vectorised, multi-threaded SHA-256 (about twice as
-        fast as a Python loop); each distinct number is hashed once, then joined back. The pads
-        travel as query parameters of a private in-memory connection, never as SQL text.
+        RFC 2104 HMAC written out in DuckDB's vectorised, multi-threaded SHA-256, so the loader
+        computes pseudonyms in the same pass that writes the rows. The pads travel only as the
+        returned query parameters, never as SQL text. `column` is a name chosen by the caller.
         """
-        distinct = frame.select(pl.col(column).drop_nulls().unique())
-        if self._hasher is None:
-            self._hasher = duckdb.connect(":memory:")  # opening one costs ~25 ms: once per run
-        con = self._hasher.cursor()
-        try:
-            con.register("distinct_numbers", distinct)
-            lookup = con.sql(
-                f"SELECT {column}, sha256($outer || unhex(sha256($inner || {column}::BLOB))) AS pseudonym "
-                "FROM distinct_numbers",
-                params={"inner": self._inner_pad, "outer": self._outer_pad},
-            ).pl()
-        finally:
-            con.close()
-        return frame.join(lookup, on=column, how="left", maintain_order="left")
+        expression = f"sha256($hmac_outer || unhex(sha256($hmac_inner || {column}::BLOB)))"
+        return expression, {"hmac_inner": self._inner_pad, "hmac_outer": self._outer_pad}
 
 
 def load_key(key_file: Path | None) -> PseudonymKey:

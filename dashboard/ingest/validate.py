@@ -16,7 +16,6 @@ import polars as pl
 
 from dashboard.ingest import national_number as nn
 from dashboard.ingest.format_v1 import RETENTION_AGE
-from dashboard.ingest.pseudonymise import PseudonymKey
 from dashboard.ingest.readers import LINE
 from dashboard.ingest.rules import any_rule_fires, checks, first_reason
 from dashboard.reference import municipalities, nis_crosswalk
@@ -27,7 +26,7 @@ _PLAIN_ISO = r"^\d{4}-\d{2}-\d{2}$"
 
 ACCEPTED_COLUMNS = (
     "record_id",
-    "pseudonym",
+    "national_number",  # normalised and valid; the loader turns it into the pseudonym, never stores it
     "programme",
     "partnership_id",
     "municipality_nis",
@@ -52,14 +51,16 @@ REJECTED_COLUMNS = (
     "field",
     "reason",
     "problems",
-    "pseudonym",
+    "national_number",  # normalised when valid (else null): pseudonymised by the loader
     "retention_until",
 )
 
 
 @dataclass(frozen=True)
 class Validation:
-    accepted: pl.DataFrame  # ACCEPTED_COLUMNS, typed; no identifying value
+    # Typed; the only identifying value left is the normalised national number, which the loader
+    # replaces by the pseudonym on its way into the warehouse.
+    accepted: pl.DataFrame  # ACCEPTED_COLUMNS
     rejected: pl.DataFrame  # REJECTED_COLUMNS
 
 
@@ -176,12 +177,11 @@ def _parse(frame: pl.DataFrame) -> pl.LazyFrame:
     )
 
 
-def validate(frame: pl.DataFrame, key: PseudonymKey, today: date) -> Validation:
+def validate(frame: pl.DataFrame, today: date) -> Validation:
     """Check every row of one export; `today` bounds every date (no registrations from the future)."""
     rules = checks(today)
-    parsed = _parse(frame).with_columns(any_rule_fires(rules).alias("_bad")).collect()
-    # Lazy from here: each side reads only the columns it needs instead of filtering all of them.
-    parsed = key.pseudonymise(parsed, "_nn_valid").lazy()
+    # Collected once; lazy from there, so each side reads only the columns it needs.
+    parsed = _parse(frame).with_columns(any_rule_fires(rules).alias("_bad")).collect().lazy()
     bad = pl.col("_bad")
     # Reasons are spelled out only for the (few) rejected rows.
     reasons = [(field, first_reason(field_rules)) for field, field_rules in rules]
@@ -199,7 +199,7 @@ def validate(frame: pl.DataFrame, key: PseudonymKey, today: date) -> Validation:
             fields.alias("field"),
             pl.coalesce([reason for _, reason in reasons]).alias("reason"),
             problems.list.drop_nulls().list.join("; ").alias("problems"),
-            pl.col("pseudonym"),
+            pl.col("_nn_valid").alias("national_number"),
             pl.col("_retention_until").alias("retention_until"),
         )
         .collect()
@@ -208,7 +208,7 @@ def validate(frame: pl.DataFrame, key: PseudonymKey, today: date) -> Validation:
         parsed.filter(~bad)
         .select(
             "record_id",
-            "pseudonym",
+            pl.col("_nn_valid").alias("national_number"),
             "programme",
             "partnership_id",
             pl.col("_nis").alias("municipality_nis"),

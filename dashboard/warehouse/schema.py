@@ -18,7 +18,7 @@ import duckdb
 from dashboard.errors import UserError
 from dashboard.reference import codes, partnerships
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"  # 2: trajectories no longer store a row hash
 
 # Categorical columns are DuckDB ENUMs: smaller and 3-4x faster to group by than text.
 ENUM_TYPES: dict[str, str] = {
@@ -50,7 +50,6 @@ TRAJECTORY_COLUMNS = """
     end_reason        end_reason_code,
     follow_up         follow_up_code,
     retention_until   DATE NOT NULL,     -- the person's 35th birthday as this row says: purge reads it
-    row_hash          VARCHAR NOT NULL,  -- hash of the stored values: an identical re-send is no change
     ingest_id         INTEGER NOT NULL,  -- which ingest wrote this version (see ingest_log)
     source_line       INTEGER NOT NULL   -- line in that file (header = line 1)
 """
@@ -163,7 +162,26 @@ def connect(
         raise UserError(
             f"{path}: this DuckDB file is not a BINC warehouse (no warehouse_meta table)"
         )
+    if not read_only:
+        _upgrade(con)
     return con
+
+
+def _upgrade(con: duckdb.DuckDBPyConnection) -> None:
+    """Bring a warehouse written by an earlier version of this schema up to date, in place."""
+    version = con.execute(
+        "SELECT value FROM warehouse_meta WHERE key = 'schema_version'"
+    ).fetchall()
+    if version and version[0][0] == "1":
+        # Version 1 kept an md5 of every row to recognise re-sends; ingest now compares the few
+        # rows that share a record_id directly, so the column (and its cost) is dropped.
+        con.execute(
+            "BEGIN TRANSACTION; "
+            "ALTER TABLE trajectories DROP COLUMN row_hash; "
+            "ALTER TABLE trajectory_history DROP COLUMN row_hash; "
+            "UPDATE warehouse_meta SET value = '2' WHERE key = 'schema_version'; "
+            "COMMIT"
+        )
 
 
 def warehouse_version(con: duckdb.DuckDBPyConnection) -> str:
