@@ -1,14 +1,15 @@
-"""Read and validate the next exports on worker threads while the loader stages the current ones.
+"""Read and validate the next exports on worker threads while the loader writes earlier ones.
 
-Staging and writing are DuckDB work on the warehouse connection; reading and validating are
-polars work. All of them release the GIL, and polars
-parallelises poorly within one export of a few thousand rows, so two workers each take whole
-files. Results are handed over strictly in file order, and only a few files run ahead of the
-loader, which bounds memory.
+Reading and validating are polars work, writing is DuckDB work on the warehouse connection; all
+of them release the GIL. Small exports are validated in batches (one polars query for several
+files: planning the rules costs as much as checking a few thousand rows), and two workers each
+take whole batches. Results are handed over strictly in file order, and only a few batches run
+ahead of the loader, which bounds memory.
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections import deque
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -21,10 +22,11 @@ import polars as pl
 
 from dashboard.errors import UserError
 from dashboard.ingest.readers import RawExport, read_export
-from dashboard.ingest.validate import Validation, validate
+from dashboard.ingest.validate import Validation, validate_files
 
 _WORKERS = 2
-_AHEAD = 4  # files read and validated ahead of the loader: bounds memory
+_AHEAD = 4  # batches read and validated ahead of the loader: bounds memory
+_BATCH_BYTES = 8 << 20  # ~50,000 rows of a typical export
 
 
 @dataclass(frozen=True)
@@ -67,26 +69,53 @@ class PreparedExports:
         self._pool.shutdown(wait=True, cancel_futures=True)
 
     def __iter__(self) -> Iterator[Prepared | Unreadable]:
-        pending: deque[Future[Prepared | Unreadable]] = deque()
-        upcoming = iter(self._files)
-        for path in upcoming:
-            pending.append(self._pool.submit(self._prepare, path))
+        pending: deque[Future[list[Prepared | Unreadable]]] = deque()
+        upcoming = iter(_batches(self._files))
+        for batch in upcoming:
+            pending.append(self._pool.submit(self._prepare, batch))
             if len(pending) >= _AHEAD:
                 break
         while pending:
-            item = pending.popleft().result()  # re-raises an unexpected error in the loader
-            next_path = next(upcoming, None)
-            if next_path is not None:
-                pending.append(self._pool.submit(self._prepare, next_path))
-            yield item
+            items = pending.popleft().result()  # re-raises an unexpected error in the loader
+            next_batch = next(upcoming, None)
+            if next_batch is not None:
+                pending.append(self._pool.submit(self._prepare, next_batch))
+            yield from items
 
-    def _prepare(self, path: Path) -> Prepared | Unreadable:
-        started_at = datetime.now()
-        try:
-            raw = read_export(path)
+    def _prepare(self, batch: list[Path]) -> list[Prepared | Unreadable]:
+        items: list[Prepared | Unreadable | None] = []  # None: validated below
+        to_check: list[tuple[int, RawExport, datetime]] = []
+        for path in batch:
+            started_at = datetime.now()
+            try:
+                raw = read_export(path)
+            except UserError as error:
+                items.append(Unreadable(path, str(error)))
+                continue
             if raw.sha256 in self._ingested_before:
-                return Prepared(raw, None, started_at)
-            validation = validate(raw.frame, self._today)
-        except UserError as error:
-            return Unreadable(path, str(error))
-        return Prepared(replace(raw, frame=pl.DataFrame()), validation, started_at)
+                items.append(Prepared(raw, None, started_at))
+                continue
+            to_check.append((len(items), raw, started_at))
+            items.append(None)
+        if to_check:
+            checked = validate_files([raw.frame for _, raw, _ in to_check], self._today)
+            for (position, raw, started_at), validation in zip(to_check, checked, strict=True):
+                items[position] = Prepared(
+                    replace(raw, frame=pl.DataFrame()), validation, started_at
+                )
+        return [item for item in items if item is not None]
+
+
+def _batches(files: Sequence[Path]) -> Iterator[list[Path]]:
+    """Consecutive files of about _BATCH_BYTES together (a large file alone)."""
+    batch: list[Path] = []
+    size = 0
+    for path in files:
+        with contextlib.suppress(OSError):  # reading it will say what is wrong
+            size += path.stat().st_size
+        batch.append(path)
+        if size >= _BATCH_BYTES:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch

@@ -8,6 +8,7 @@ identifying value (names, national number, address, birth date).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
@@ -20,6 +21,7 @@ from dashboard.ingest.readers import LINE
 from dashboard.ingest.rules import any_rule_fires, checks, first_reason
 from dashboard.reference import municipalities, nis_crosswalk
 
+FILE = "_file"  # which export of a batch a row comes from
 EXCEL_EPOCH = date(1899, 12, 30)  # Excel's 1900 date system, as serial numbers count from it
 _DATES = ("birth_date", "referral_date", "start_date", "end_date")
 _PLAIN_ISO = r"^\d{4}-\d{2}-\d{2}$"
@@ -119,11 +121,13 @@ def _nis_lookup() -> pl.DataFrame:
 
 
 def _duplicate_lines(frame: pl.DataFrame) -> pl.DataFrame:
-    """record_id → 'lines 3, 7' for ids that occur on several lines of this file."""
+    """(file, record_id) → 'lines 3, 7' for ids that occur on several lines of one file."""
     return (
         # is_duplicated() is a cheap hash pass; only the few duplicated ids are grouped.
-        frame.filter(pl.col("record_id").is_not_null() & pl.col("record_id").is_duplicated())
-        .group_by("record_id")
+        frame.filter(
+            pl.col("record_id").is_not_null() & pl.struct(FILE, "record_id").is_duplicated()
+        )
+        .group_by(FILE, "record_id")
         .agg(
             pl.col(LINE).sort().head(5).cast(pl.String).str.join(", ").alias("_dup_lines"),
             pl.len().alias("_n"),
@@ -136,7 +140,7 @@ def _duplicate_lines(frame: pl.DataFrame) -> pl.DataFrame:
 def _with_duplicate_lines(parsed: pl.LazyFrame, duplicates: pl.DataFrame) -> pl.LazyFrame:
     if duplicates.is_empty():  # the usual case: no join over every row for nothing
         return parsed.with_columns(pl.lit(None, dtype=pl.String).alias("_dup_lines"))
-    return parsed.join(duplicates.lazy(), on="record_id", how="left", maintain_order="left")
+    return parsed.join(duplicates.lazy(), on=[FILE, "record_id"], how="left", maintain_order="left")
 
 
 def _parse(frame: pl.DataFrame) -> pl.LazyFrame:
@@ -179,6 +183,31 @@ def _parse(frame: pl.DataFrame) -> pl.LazyFrame:
 
 def validate(frame: pl.DataFrame, today: date) -> Validation:
     """Check every row of one export; `today` bounds every date (no registrations from the future)."""
+    return validate_files([frame], today)[0]
+
+
+def validate_files(frames: Sequence[pl.DataFrame], today: date) -> list[Validation]:
+    """Check several exports at once, each as if alone (a duplicate record_id is one within a file).
+
+    One polars query over all of them: planning the rules costs ~15 ms a query, as much as
+    checking 3,000 rows, and provider exports are often that small.
+    """
+    combined = pl.concat(
+        [f.with_columns(pl.lit(i, dtype=pl.Int32).alias(FILE)) for i, f in enumerate(frames)],
+        how="vertical_relaxed",
+    )
+    both = _validate(combined, today)
+    accepted = both.accepted.partition_by(FILE, as_dict=True, include_key=False)
+    rejected = both.rejected.partition_by(FILE, as_dict=True, include_key=False)
+    empty = both.accepted.clear().drop(FILE), both.rejected.clear().drop(FILE)
+    return [
+        Validation(accepted=accepted.get((i,), empty[0]), rejected=rejected.get((i,), empty[1]))
+        for i in range(len(frames))
+    ]
+
+
+def _validate(frame: pl.DataFrame, today: date) -> Validation:
+    """Both sides keep the FILE column of `frame`."""
     rules = checks(today)
     # Collected once; lazy from there, so each side reads only the columns it needs.
     parsed = _parse(frame).with_columns(any_rule_fires(rules).alias("_bad")).collect().lazy()
@@ -201,6 +230,7 @@ def validate(frame: pl.DataFrame, today: date) -> Validation:
             problems.list.drop_nulls().list.join("; ").alias("problems"),
             pl.col("_nn_valid").alias("national_number"),
             pl.col("_retention_until").alias("retention_until"),
+            pl.col(FILE),
         )
         .collect()
     )
@@ -226,6 +256,7 @@ def validate(frame: pl.DataFrame, today: date) -> Validation:
             "follow_up",
             pl.col("_retention_until").alias("retention_until"),
             pl.col(LINE).alias("source_line"),
+            pl.col(FILE),
         )
         .collect()
     )
