@@ -22,7 +22,7 @@ from datetime import datetime
 import duckdb
 import polars as pl
 
-from dashboard.ingest.pseudonymise import PseudonymKey
+from dashboard.ingest.pseudonymise import KeyParameters, PseudonymKey
 from dashboard.ingest.readers import RawExport
 from dashboard.ingest.validate import Validation
 from dashboard.warehouse.persons import TOUCHED
@@ -190,7 +190,7 @@ class GroupLoader:
             how="vertical_relaxed",
             rechunk=False,
         )
-        typed = {"first_ingest_id": first, **self._key_params}
+        typed = KeyParameters(first_ingest_id=first, **self._key_params)
         # Converted once: a registered polars frame would be converted again by every scan.
         con.register("incoming", incoming.to_arrow())
         con.execute("BEGIN TRANSACTION")

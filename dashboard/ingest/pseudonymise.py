@@ -19,6 +19,17 @@ MIN_KEY_LENGTH = 32
 _BLOCK = 64  # SHA-256 block size, as in RFC 2104
 
 
+class KeyParameters(dict):
+    """Query parameters holding the key's HMAC pads: hidden in every repr, log and traceback."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "KeyParameters(<hidden>)"
+
+    __str__ = __repr__
+
+
 class PseudonymKey:
     """Holds the key; its repr never shows it, so it cannot leak through a log or traceback."""
 
@@ -57,7 +68,7 @@ class PseudonymKey:
         returned query parameters, never as SQL text. `column` is a name chosen by the caller.
         """
         expression = f"sha256($hmac_outer || unhex(sha256($hmac_inner || {column}::BLOB)))"
-        return expression, {"hmac_inner": self._inner_pad, "hmac_outer": self._outer_pad}
+        return expression, KeyParameters(hmac_inner=self._inner_pad, hmac_outer=self._outer_pad)
 
 
 def load_key(key_file: Path | None) -> PseudonymKey:
