@@ -18,12 +18,7 @@ from dashboard.ingest.validate import ACCEPTED_COLUMNS
 from dashboard.warehouse.schema import bump_data_version, connect
 
 # The stored trajectory columns, as ingest produces them (minus its bookkeeping columns).
-# The stored columns: ingest hands over the national number, the warehouse keeps its pseudonym.
-COLUMNS = tuple(
-    "pseudonym" if c == "national_number" else c
-    for c in ACCEPTED_COLUMNS
-    if c not in ("retention_until", "source_line")
-)
+COLUMNS = tuple(c for c in ACCEPTED_COLUMNS if c not in ("retention_until", "source_line"))
 
 
 def trajectory(**overrides: Any) -> dict[str, Any]:

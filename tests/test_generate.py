@@ -8,10 +8,12 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from exports import TEST_KEY
 from stdnum.be import nn
 
 from dashboard.cli import main
 from dashboard.ingest.format_v1 import COLUMNS
+from dashboard.ingest.pseudonymise import PseudonymKey
 from dashboard.ingest.readers import read_export
 from dashboard.ingest.validate import validate
 from dashboard.reference import nis_crosswalk, postal_codes
@@ -221,7 +223,7 @@ def test_about_one_percent_invalid_each_rejected_by_ingest_for_its_one_defect(
         )
         for path in sorted(written.iterdir())
     ]
-    checked = validate(pl.concat(frames), INGEST_TODAY)
+    checked = validate(pl.concat(frames), PseudonymKey(TEST_KEY), INGEST_TODAY)
     read = checked.accepted.height + checked.rejected.height
     rejected = checked.rejected.height
     assert not checked.rejected["problems"].str.contains(";").any()

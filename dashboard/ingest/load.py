@@ -22,7 +22,6 @@ from datetime import datetime
 import duckdb
 import polars as pl
 
-from dashboard.ingest.pseudonymise import KeyParameters, PseudonymKey
 from dashboard.ingest.readers import RawExport
 from dashboard.ingest.validate import Validation
 from dashboard.warehouse.persons import TOUCHED
@@ -34,13 +33,12 @@ _HASHED = (
     "family_situation, family_size, trajectory_type, referral_date, start_date, end_date, end_reason, follow_up"
 )
 
-# Accepted rows as stored: pseudonym computed, codes typed. {pseudonym} is the keyed
-# HMAC expression (its pads are query parameters); the national number goes no further than this.
+# Accepted rows as stored: codes typed, the ingest that wrote them.
 _TYPED = """
     SELECT * EXCLUDE (file_no, source_line),
            ($first_ingest_id + file_no - 1)::INTEGER AS ingest_id, source_line::INTEGER AS source_line, file_no
     FROM (
-        SELECT record_id, {pseudonym} AS pseudonym,
+        SELECT record_id, pseudonym,
                programme::programme_code AS programme, partnership_id::partnership_code AS partnership_id,
                municipality_nis, province_nis, sex::sex_code AS sex, birth_year, age_at_start,
                family_situation::family_situation_code AS family_situation, family_size,
@@ -108,7 +106,7 @@ _DELETE_REPLACED = (
 # Single new rows straight from the incoming frames, plus the current version of each repeated one.
 _INSERT = f"""
 INSERT INTO trajectories BY NAME
-    SELECT * EXCLUDE (file_no) FROM ({_TYPED.format(pseudonym="{pseudonym}", rows="incoming ANTI JOIN temp.repeated USING (record_id)")})
+    SELECT * EXCLUDE (file_no) FROM ({_TYPED.format(rows="incoming ANTI JOIN temp.repeated USING (record_id)")})
     UNION ALL BY NAME
     SELECT s.* EXCLUDE (file_no) FROM temp.staged s SEMI JOIN (
         SELECT record_id, file_no FROM temp.chain
@@ -158,9 +156,8 @@ class _StagedFile:
 class GroupLoader:
     """Collects validated files, then writes them in file order in one transaction (`commit`)."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, key: PseudonymKey) -> None:
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
         self._con = con
-        self._pseudonym, self._key_params = key.sql("national_number")
         self._files: list[_StagedFile] = []
         self._next_ingest_id = int(
             con.execute("SELECT coalesce(max(ingest_id), 0) + 1 FROM ingest_log").fetchall()[0][0]
@@ -190,7 +187,7 @@ class GroupLoader:
             how="vertical_relaxed",
             rechunk=False,
         )
-        typed = KeyParameters(first_ingest_id=first, **self._key_params)
+        typed = {"first_ingest_id": first}
         # Converted once: a registered polars frame would be converted again by every scan.
         con.register("incoming", incoming.to_arrow())
         con.execute("BEGIN TRANSACTION")
@@ -198,10 +195,7 @@ class GroupLoader:
             con.execute(_REPEATED)
             con.execute(
                 "CREATE OR REPLACE TEMP TABLE staged AS "
-                + _TYPED.format(
-                    pseudonym=self._pseudonym,
-                    rows="incoming SEMI JOIN temp.repeated USING (record_id)",
-                ),
+                + _TYPED.format(rows="incoming SEMI JOIN temp.repeated USING (record_id)"),
                 typed,
             )
             con.execute(_CLASSIFY)
@@ -209,7 +203,7 @@ class GroupLoader:
             con.execute(_KEEP_HISTORY, {"replaced_at": datetime.now()})
             con.execute(_TOUCH_REPLACED)
             con.execute(_DELETE_REPLACED)
-            con.execute(_INSERT.format(pseudonym=self._pseudonym), typed)
+            con.execute(_INSERT, typed)
             con.execute(_TOUCH_INSERTED, {"first_ingest_id": first, "last_ingest_id": last})
             self._write_rejects()
             self._write_log(counts)
@@ -268,8 +262,7 @@ class GroupLoader:
         try:
             self._con.execute(
                 "INSERT INTO rejects SELECT ingest_id, file_name, file_sha256, line, record_id, field, "
-                f"reason, problems, {self._pseudonym} AS pseudonym, retention_until FROM rejected_rows",
-                self._key_params,
+                "reason, problems, pseudonym, retention_until FROM rejected_rows"
             )
         finally:
             self._con.unregister("rejected_rows")

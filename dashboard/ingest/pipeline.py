@@ -58,8 +58,8 @@ def ingest_files(
     ingested = {row[0] for row in con.execute("SELECT file_sha256 FROM ingest_log").fetchall()}
     persons.start_tracking(con)
     try:
-        with PreparedExports(files, today, ingested) as prepared:
-            loader = GroupLoader(con, key)
+        with PreparedExports(files, key, today, ingested) as prepared:
+            loader = GroupLoader(con)
             staged_before: set[str] = set()
 
             def write_group() -> None:
@@ -86,7 +86,7 @@ def ingest_files(
                             on_file(counts)
                         continue
                 # Not found after all (its first copy could not be loaded): check it like any file.
-                validation = item.validation or validate(item.raw.frame, today)
+                validation = item.validation or validate(item.raw.frame, key, today)
                 staged_before.add(item.raw.sha256)
                 loader.stage(item.raw, validation, item.started_at)
                 if loader.rows >= GROUP_ROWS:

@@ -1,6 +1,6 @@
 """Read and validate the next exports on worker threads while the loader writes earlier ones.
 
-Reading and validating are polars work, writing is DuckDB work on the warehouse connection; all
+Reading, validating and pseudonymising are polars and hashlib work, writing is DuckDB work on the warehouse connection; all
 of them release the GIL. Small exports are validated in batches (one polars query for several
 files: planning the rules costs as much as checking a few thousand rows), and two workers each
 take whole batches. Results are handed over strictly in file order, and only a few batches run
@@ -21,6 +21,7 @@ from types import TracebackType
 import polars as pl
 
 from dashboard.errors import UserError
+from dashboard.ingest.pseudonymise import PseudonymKey
 from dashboard.ingest.readers import RawExport, read_export
 from dashboard.ingest.validate import Validation, validate_files
 
@@ -48,11 +49,12 @@ class PreparedExports:
     def __init__(
         self,
         files: Sequence[Path],
+        key: PseudonymKey,
         today: date,
         ingested_before: set[str],
     ) -> None:
         self._files = list(files)
-        self._today = today
+        self._key, self._today = key, today
         # Files already in the warehouse are not validated: the loader reports their first ingest.
         self._ingested_before = frozenset(ingested_before)
         self._pool = ThreadPoolExecutor(_WORKERS, thread_name_prefix="ingest-prepare")
@@ -98,7 +100,7 @@ class PreparedExports:
             to_check.append((len(items), raw, started_at))
             items.append(None)
         if to_check:
-            checked = validate_files([raw.frame for _, raw, _ in to_check], self._today)
+            checked = validate_files([raw.frame for _, raw, _ in to_check], self._key, self._today)
             for (position, raw, started_at), validation in zip(to_check, checked, strict=True):
                 items[position] = Prepared(
                     replace(raw, frame=pl.DataFrame()), validation, started_at

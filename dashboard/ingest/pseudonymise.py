@@ -12,22 +12,13 @@ import os
 import secrets
 from pathlib import Path
 
+import polars as pl
+
 from dashboard.errors import UserError
 
 KEY_ENV = "BINC_PSEUDONYM_KEY"
 MIN_KEY_LENGTH = 32
 _BLOCK = 64  # SHA-256 block size, as in RFC 2104
-
-
-class KeyParameters(dict):
-    """Query parameters holding the key's HMAC pads: hidden in every repr, log and traceback."""
-
-    __slots__ = ()
-
-    def __repr__(self) -> str:
-        return "KeyParameters(<hidden>)"
-
-    __str__ = __repr__
 
 
 class PseudonymKey:
@@ -60,15 +51,24 @@ class PseudonymKey:
         outer.update(inner.digest())
         return outer.hexdigest()
 
-    def sql(self, column: str) -> tuple[str, dict[str, bytes]]:
-        """A DuckDB expression for the pseudonym of `column` (normalised numbers; null stays null).
+    def pseudonymise(self, numbers: pl.Series) -> pl.Series:
+        """The pseudonyms of a column of normalised numbers (null stays null), named `pseudonym`.
 
-        RFC 2104 HMAC written out in DuckDB's vectorised, multi-threaded SHA-256, so the loader
-        computes pseudonyms in the same pass that writes the rows. The pads travel only as the
-        returned query parameters, never as SQL text. `column` is a name chosen by the caller.
+        One copy of the precomputed inner and outer SHA-256 states per value: half the work of
+        a full HMAC (or of DuckDB's sha256 over the padded input), about 1 µs a value. It runs on
+        the ingest workers, next to the other worker's polars validation.
         """
-        expression = f"sha256($hmac_outer || unhex(sha256($hmac_inner || {column}::BLOB)))"
-        return expression, KeyParameters(hmac_inner=self._inner_pad, hmac_outer=self._outer_pad)
+        inner, outer = self._inner, self._outer
+
+        def one(number: str) -> str:
+            state = inner.copy()
+            state.update(number.encode("ascii"))
+            result = outer.copy()
+            result.update(state.digest())
+            return result.hexdigest()
+
+        values = [None if number is None else one(number) for number in numbers.to_list()]
+        return pl.Series("pseudonym", values, dtype=pl.String)
 
 
 def load_key(key_file: Path | None) -> PseudonymKey:

@@ -17,6 +17,7 @@ import polars as pl
 
 from dashboard.ingest import national_number as nn
 from dashboard.ingest.format_v1 import RETENTION_AGE
+from dashboard.ingest.pseudonymise import PseudonymKey
 from dashboard.ingest.readers import LINE
 from dashboard.ingest.rules import any_rule_fires, checks, first_reason
 from dashboard.reference import municipalities, nis_crosswalk
@@ -28,7 +29,7 @@ _PLAIN_ISO = r"^\d{4}-\d{2}-\d{2}$"
 
 ACCEPTED_COLUMNS = (
     "record_id",
-    "national_number",  # normalised and valid; the loader turns it into the pseudonym, never stores it
+    "pseudonym",
     "programme",
     "partnership_id",
     "municipality_nis",
@@ -53,16 +54,14 @@ REJECTED_COLUMNS = (
     "field",
     "reason",
     "problems",
-    "national_number",  # normalised when valid (else null): pseudonymised by the loader
+    "pseudonym",  # when the national number was valid
     "retention_until",
 )
 
 
 @dataclass(frozen=True)
 class Validation:
-    # Typed; the only identifying value left is the normalised national number, which the loader
-    # replaces by the pseudonym on its way into the warehouse.
-    accepted: pl.DataFrame  # ACCEPTED_COLUMNS
+    accepted: pl.DataFrame  # ACCEPTED_COLUMNS, typed; no identifying value
     rejected: pl.DataFrame  # REJECTED_COLUMNS
 
 
@@ -181,12 +180,14 @@ def _parse(frame: pl.DataFrame) -> pl.LazyFrame:
     )
 
 
-def validate(frame: pl.DataFrame, today: date) -> Validation:
+def validate(frame: pl.DataFrame, key: PseudonymKey, today: date) -> Validation:
     """Check every row of one export; `today` bounds every date (no registrations from the future)."""
-    return validate_files([frame], today)[0]
+    return validate_files([frame], key, today)[0]
 
 
-def validate_files(frames: Sequence[pl.DataFrame], today: date) -> list[Validation]:
+def validate_files(
+    frames: Sequence[pl.DataFrame], key: PseudonymKey, today: date
+) -> list[Validation]:
     """Check several exports at once, each as if alone (a duplicate record_id is one within a file).
 
     One polars query over all of them: planning the rules costs ~15 ms a query, as much as
@@ -197,6 +198,11 @@ def validate_files(frames: Sequence[pl.DataFrame], today: date) -> list[Validati
         how="vertical_relaxed",
     )
     both = _validate(combined, today)
+    # The normalised national number becomes the pseudonym here; it goes no further.
+    both = Validation(
+        accepted=both.accepted.with_columns(key.pseudonymise(both.accepted["pseudonym"])),
+        rejected=both.rejected.with_columns(key.pseudonymise(both.rejected["pseudonym"])),
+    )
     accepted = both.accepted.partition_by(FILE, as_dict=True, include_key=False)
     rejected = both.rejected.partition_by(FILE, as_dict=True, include_key=False)
     empty = both.accepted.clear().drop(FILE), both.rejected.clear().drop(FILE)
@@ -207,7 +213,7 @@ def validate_files(frames: Sequence[pl.DataFrame], today: date) -> list[Validati
 
 
 def _validate(frame: pl.DataFrame, today: date) -> Validation:
-    """Both sides keep the FILE column of `frame`."""
+    """Both sides keep the FILE column of `frame`; `pseudonym` still holds the normalised number."""
     rules = checks(today)
     # Collected once; lazy from there, so each side reads only the columns it needs.
     parsed = _parse(frame).with_columns(any_rule_fires(rules).alias("_bad")).collect().lazy()
@@ -228,7 +234,7 @@ def _validate(frame: pl.DataFrame, today: date) -> Validation:
             fields.alias("field"),
             pl.coalesce([reason for _, reason in reasons]).alias("reason"),
             problems.list.drop_nulls().list.join("; ").alias("problems"),
-            pl.col("_nn_valid").alias("national_number"),
+            pl.col("_nn_valid").alias("pseudonym"),
             pl.col("_retention_until").alias("retention_until"),
             pl.col(FILE),
         )
@@ -238,7 +244,7 @@ def _validate(frame: pl.DataFrame, today: date) -> Validation:
         parsed.filter(~bad)
         .select(
             "record_id",
-            pl.col("_nn_valid").alias("national_number"),
+            pl.col("_nn_valid").alias("pseudonym"),
             "programme",
             "partnership_id",
             pl.col("_nis").alias("municipality_nis"),
