@@ -295,5 +295,24 @@ def test_a_schema_1_warehouse_is_upgraded_in_place_and_keeps_its_rows(tmp_path: 
     assert table(tmp_path, "SELECT value FROM warehouse_meta WHERE key = 'schema_version'") == [
         ("2",)
     ]
-    columns = table(tmp_path, "SELECT column_name FROM duckdb_columns() WHERE table_name = 'trajectories'")
+    columns = table(
+        tmp_path, "SELECT column_name FROM duckdb_columns() WHERE table_name = 'trajectories'"
+    )
     assert ("row_hash",) not in columns
+
+
+def test_persons_left_behind_by_an_interrupted_run_are_caught_up_by_the_next(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = write_csv(tmp_path / "a.csv", [row(record_id="a")])
+    # As if the run were killed after its files committed, before persons were refreshed.
+    monkeypatch.setattr(pipeline.persons, "refresh", lambda con: None)
+    ingest(tmp_path, first)
+    assert table(tmp_path, "SELECT count(*) FROM persons") == [(0,)]
+    monkeypatch.undo()
+    (again,) = ingest(tmp_path, first).files  # only "already ingested" files
+    assert again.already_ingested
+    assert table(tmp_path, "SELECT birth_year, sex::VARCHAR FROM persons") == [(2015, "M")]
+    assert table(tmp_path, "SELECT value FROM warehouse_meta WHERE key = 'persons_through'") == [
+        ("1",)
+    ]

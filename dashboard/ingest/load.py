@@ -24,8 +24,7 @@ import polars as pl
 
 from dashboard.ingest.readers import RawExport
 from dashboard.ingest.validate import Validation
-from dashboard.warehouse.persons import TOUCHED
-from dashboard.warehouse.schema import bump_data_version
+from dashboard.warehouse.schema import bump_data_version, rollback
 
 # The stored values that define "the same registration": a re-send with equal values is no change.
 _HASHED = (
@@ -91,13 +90,6 @@ INSERT INTO trajectory_history BY NAME
     WHERE c.action = 'replaced'
 """
 
-# A correction may move a registration to another person: the old pseudonym is refreshed too.
-_TOUCH_REPLACED = f"""
-INSERT INTO {TOUCHED}
-    SELECT pseudonym FROM temp.stored_match SEMI JOIN (
-        SELECT record_id FROM temp.chain WHERE action = 'replaced') USING (record_id)
-"""
-
 _DELETE_REPLACED = (
     "DELETE FROM trajectories WHERE record_id IN "
     "(SELECT record_id FROM temp.chain WHERE action = 'replaced')"
@@ -112,11 +104,6 @@ INSERT INTO trajectories BY NAME
         SELECT record_id, file_no FROM temp.chain
         WHERE file_no > 0 AND action <> 'unchanged' AND file_no = current_file
     ) USING (record_id, file_no)
-"""
-
-_TOUCH_INSERTED = f"""
-INSERT INTO {TOUCHED}
-    SELECT DISTINCT pseudonym FROM trajectories WHERE ingest_id BETWEEN $first_ingest_id AND $last_ingest_id
 """
 
 _CLEAN_UP = (
@@ -201,17 +188,15 @@ class GroupLoader:
             con.execute(_CLASSIFY)
             counts = self._counts()
             con.execute(_KEEP_HISTORY, {"replaced_at": datetime.now()})
-            con.execute(_TOUCH_REPLACED)
             con.execute(_DELETE_REPLACED)
             con.execute(_INSERT, typed)
-            con.execute(_TOUCH_INSERTED, {"first_ingest_id": first, "last_ingest_id": last})
             self._write_rejects()
             self._write_log(counts)
             if any(c.inserted or c.replaced or c.rejected for c in counts):
                 bump_data_version(con)
             con.execute("COMMIT")
         except BaseException:
-            con.execute("ROLLBACK")
+            rollback(con)
             raise
         finally:
             con.unregister("incoming")

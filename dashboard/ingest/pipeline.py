@@ -20,8 +20,9 @@ from dashboard.warehouse import persons
 from dashboard.warehouse.schema import connect
 
 # Files are written in groups of about this many accepted rows: one transaction's fixed costs
-# are shared by many files, and the staged rows of one group bound the memory used.
-GROUP_ROWS = 1_000_000
+# are shared by many files, the rows of one group bound the memory used, and a group is written
+# while the workers validate the next files.
+GROUP_ROWS = 250_000
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,6 @@ def ingest_files(
     done: list[IngestCounts] = []
     failures: list[FileFailure] = []
     ingested = {row[0] for row in con.execute("SELECT file_sha256 FROM ingest_log").fetchall()}
-    persons.start_tracking(con)
     try:
         with PreparedExports(files, key, today, ingested) as prepared:
             loader = GroupLoader(con)
@@ -93,9 +93,10 @@ def ingest_files(
                     write_group()
             write_group()
     finally:
-        # Also after a failure: the files committed before it must have their persons.
+        # Also after a failure: the files committed before it must have their persons (and a run
+        # killed before this point is caught up by the next one).
         try:
-            persons.refresh_touched(con)
+            persons.refresh(con)
             con.execute("CHECKPOINT")
         finally:
             con.close()

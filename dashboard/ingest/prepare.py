@@ -26,7 +26,7 @@ from dashboard.ingest.readers import RawExport, read_export
 from dashboard.ingest.validate import Validation, validate_files
 
 _WORKERS = 2
-_AHEAD = 4  # batches read and validated ahead of the loader: bounds memory
+_AHEAD = 6  # batches read and validated ahead of the loader: bounds memory
 _BATCH_BYTES = 8 << 20  # ~50,000 rows of a typical export
 
 

@@ -1,49 +1,67 @@
 """The persons table: one row per pseudonym, derived from that person's registrations.
 
-Ingest records which pseudonyms each file touched (temp table `touched_persons`) and refreshes
-only those once per run, in one transaction: cheaper than a keyed upsert in every file's
-transaction. Retention never depends on this table being fresh: every registration, earlier
-version and rejected row carries its own retention date.
+It is brought up to date at the end of every ingest run, in one transaction, for the persons whose
+registrations were written since the last refresh: `warehouse_meta.persons_through` records the
+last ingest that is reflected. An ingest killed after some files committed therefore leaves no
+person behind for good: the next run (even one that only finds "already ingested" files) catches
+up. Retention never depends on this table being fresh: every registration, earlier version and
+rejected row carries its own retention date.
 """
 
 from __future__ import annotations
 
 import duckdb
 
-TOUCHED = "touched_persons"
+from dashboard.warehouse.schema import rollback
+
+_TOUCHED = """
+CREATE OR REPLACE TEMP TABLE touched AS
+    SELECT pseudonym FROM trajectories WHERE ingest_id > $through
+    UNION
+    -- a correction may have moved a registration away from a person: refresh the old one too
+    SELECT pseudonym FROM trajectory_history WHERE replaced_by_ingest > $through
+"""
+
+_REFRESH = """
+DELETE FROM persons WHERE pseudonym IN (SELECT pseudonym FROM temp.touched);
+INSERT INTO persons
+SELECT pseudonym, arg_max(birth_year, version), arg_max(sex, version),
+       arg_max(retention_until, version)
+FROM (
+    -- version orders rows by the ingest that wrote them, then by line: latest wins
+    SELECT pseudonym, birth_year, sex, retention_until,
+           ingest_id::BIGINT * 4294967296 + source_line AS version
+    FROM trajectories SEMI JOIN temp.touched USING (pseudonym)
+    UNION ALL
+    SELECT pseudonym, birth_year, sex, retention_until,
+           ingest_id::BIGINT * 4294967296 + source_line AS version
+    FROM trajectory_history SEMI JOIN temp.touched USING (pseudonym)
+)
+GROUP BY pseudonym;
+"""
 
 
-def start_tracking(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {TOUCHED} (pseudonym VARCHAR NOT NULL)")
-
-
-def refresh_touched(con: duckdb.DuckDBPyConnection) -> None:
-    """Recompute the touched persons from their current and earlier registrations (latest wins)."""
+def refresh(con: duckdb.DuckDBPyConnection) -> None:
+    """Recompute the persons touched by every ingest since the last refresh (latest wins)."""
+    through = _refreshed_through(con)
+    latest = con.execute("SELECT coalesce(max(ingest_id), 0) FROM ingest_log").fetchall()[0][0]
+    if latest <= through:
+        return
     con.execute("BEGIN TRANSACTION")
     try:
+        con.execute(_TOUCHED, {"through": through})
+        con.execute(_REFRESH)
         con.execute(
-            f"""
-            CREATE OR REPLACE TEMP TABLE touched AS SELECT DISTINCT pseudonym FROM {TOUCHED};
-            DELETE FROM persons WHERE pseudonym IN (SELECT pseudonym FROM touched);
-            INSERT INTO persons
-            SELECT pseudonym, arg_max(birth_year, version), arg_max(sex, version),
-                   arg_max(retention_until, version)
-            FROM (
-                -- version orders rows by the ingest that wrote them, then by line: latest wins
-                SELECT pseudonym, birth_year, sex, retention_until,
-                       ingest_id::BIGINT * 4294967296 + source_line AS version
-                FROM trajectories SEMI JOIN touched USING (pseudonym)
-                UNION ALL
-                SELECT pseudonym, birth_year, sex, retention_until,
-                       ingest_id::BIGINT * 4294967296 + source_line AS version
-                FROM trajectory_history SEMI JOIN touched USING (pseudonym)
-            )
-            GROUP BY pseudonym;
-            DROP TABLE touched;
-            DELETE FROM {TOUCHED};
-            """
+            "INSERT OR REPLACE INTO warehouse_meta VALUES ('persons_through', ?)", [str(latest)]
         )
         con.execute("COMMIT")
     except BaseException:
-        con.execute("ROLLBACK")
+        rollback(con)
         raise
+    finally:
+        con.execute("DROP TABLE IF EXISTS temp.touched")
+
+
+def _refreshed_through(con: duckdb.DuckDBPyConnection) -> int:
+    rows = con.execute("SELECT value FROM warehouse_meta WHERE key = 'persons_through'").fetchall()
+    return int(rows[0][0]) if rows else 0

@@ -10,12 +10,13 @@ matched to the warehouse state it measured.
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from pathlib import Path
 
 import duckdb
 
-from dashboard.errors import UserError
+from dashboard.errors import UserError, storage_message
 from dashboard.reference import codes, partnerships
 
 SCHEMA_VERSION = "2"  # 2: trajectories no longer store a row hash
@@ -58,7 +59,8 @@ TABLES = f"""
 CREATE TABLE IF NOT EXISTS warehouse_meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);
 
 -- One row per pseudonym, derived from its registrations (latest ingest wins). Refreshed at the end
--- of every ingest run for the persons it touched; purge never depends on it being fresh.
+-- of every ingest run for every ingest since the last refresh (warehouse_meta.persons_through);
+-- purge never depends on it being fresh.
 CREATE TABLE IF NOT EXISTS persons (
     pseudonym        VARCHAR NOT NULL,
     birth_year       SMALLINT NOT NULL,
@@ -144,19 +146,27 @@ def connect(
 ) -> duckdb.DuckDBPyConnection:
     """Open a warehouse file. `create` makes a new one when missing; otherwise a missing file is an error."""
     path = Path(path)
-    if not path.exists() and not create:
+    existed = path.exists()
+    if not existed and not create:
         raise UserError(f"{path}: no warehouse at this path (run `binc ingest` to create one)")
+    if path.is_dir():
+        raise UserError(f"{path} is a directory; give the warehouse file, e.g. {path / 'w.duckdb'}")
     if create:
         path.parent.mkdir(parents=True, exist_ok=True)
     try:
         con = duckdb.connect(str(path), read_only=read_only)
     except duckdb.Error as error:
-        raise UserError(
-            f"{path}: cannot open as a DuckDB warehouse ({_first_line(error)})"
-        ) from None
-    if create and not read_only:
+        raise UserError(_open_failure(path, error)) from None
+    try:
+        tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    except duckdb.Error as error:  # e.g. a damaged catalogue
+        con.close()
+        raise UserError(_open_failure(path, error)) from None
+    # Only a new or empty file becomes a warehouse: `binc ingest --warehouse release.duckdb` must
+    # not turn a release (or any other DuckDB file) into a half-warehouse.
+    if create and not read_only and (not tables or "warehouse_meta" in tables):
         create_schema(con)
-    tables = {row[0] for row in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+        tables.add("warehouse_meta")
     if "warehouse_meta" not in tables:
         con.close()
         raise UserError(
@@ -184,6 +194,13 @@ def _upgrade(con: duckdb.DuckDBPyConnection) -> None:
         )
 
 
+def rollback(con: duckdb.DuckDBPyConnection) -> None:
+    """Undo the open transaction. A COMMIT that failed has ended it already; the ROLLBACK's own
+    complaint about that would hide the error that matters, which the caller re-raises."""
+    with contextlib.suppress(duckdb.Error):
+        con.execute("ROLLBACK")
+
+
 def warehouse_version(con: duckdb.DuckDBPyConnection) -> str:
     """`<warehouse_id>.<data_version>`, recorded by every release."""
     meta = dict(con.execute("SELECT key, value FROM warehouse_meta").fetchall())
@@ -195,6 +212,12 @@ def bump_data_version(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(
         "UPDATE warehouse_meta SET value = CAST(CAST(value AS BIGINT) + 1 AS VARCHAR) WHERE key = 'data_version'"
     )
+
+
+def _open_failure(path: Path, error: duckdb.Error) -> str:
+    """Why the warehouse cannot be opened, in one line naming the file (never DuckDB's traceback)."""
+    message = storage_message(error, path, "the warehouse", writing=False)
+    return message or f"{path}: cannot open as a DuckDB warehouse ({_first_line(error)})"
 
 
 def _first_line(error: Exception) -> str:
