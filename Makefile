@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test lint bench clean-demo
+.PHONY: setup demo test lint audit bench clean-demo
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,11 @@ lint: setup
 
 test: lint
 	$(BIN)/python -m pytest
+
+# Known vulnerabilities in the installed dependencies (pip-audit); fails only on a finding, and
+# says so loudly when the vulnerability service cannot be reached (BINC_AUDIT_STRICT=1: fail then too).
+audit: setup
+	$(BIN)/python scripts/audit_dependencies.py
 
 bench: setup
 	$(BIN)/python benchmarks/bench_ingest.py --children 620000

@@ -29,9 +29,9 @@ log = logging.getLogger("binc.dashboard")
 
 
 def main() -> None:
-    st.set_page_config(
-        page_title="BINC · 1 Gezin, 1 Plan", page_icon=":material/family_restroom:", layout="wide"
-    )
+    # An emoji icon is drawn by the browser itself; a ":material/...:" icon would make every
+    # visitor's browser fetch it from fonts.gstatic.com (no network at run time, no third party).
+    st.set_page_config(page_title="BINC · 1 Gezin, 1 Plan", page_icon="👪", layout="wide")
     try:
         years = app_data.years()
     except UserError as error:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import os
+import re
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
-from dashboard.errors import UserError
+from dashboard.errors import FULL, READ_ONLY, UserError, storage_message, storage_problem
 
 # name -> (module implementing `configure(parser)` and `run(args) -> int`, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -59,22 +62,81 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args._run(args) or 0)
     except UserError as error:
-        print(f"binc {args.command}: {error}", file=sys.stderr)
+        print(f"binc {args.command}: {_one_line(str(error))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"binc {args.command}: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (e.g. `binc subject-access ... | head`): stop quietly, as other
+        # command-line tools do; point stdout at /dev/null so the exit flush cannot fail again.
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     except Exception as error:
-        # A programmer error. The message of an arbitrary exception may carry data values, so
-        # it is only shown with BINC_DEBUG=1; the key is never placed in any exception.
         if os.environ.get("BINC_DEBUG") == "1":
             raise
+        storage = _storage_failure(args, error)
+        if storage:  # a file in use, full, read-only or damaged: the user's to fix, exit status 2
+            print(f"binc {args.command}: {_one_line(storage)}", file=sys.stderr)
+            return 2
+        # A programmer error. The message of an arbitrary exception may carry data values, so
+        # it is only shown with BINC_DEBUG=1; the key is never placed in any exception.
         print(
             f"binc {args.command}: internal error ({type(error).__name__}); "
             "rerun with BINC_DEBUG=1 for details",
             file=sys.stderr,
         )
         return 1
+
+
+# What a failed write leaves behind, where the command's transactions make it certain.
+_AFTER_A_FAILED_WRITE = {
+    "ingest": "files reported above as loaded are kept, the others are not loaded; make room "
+    "and run the same command again",
+}
+
+
+def _storage_failure(args: argparse.Namespace, error: BaseException) -> str | None:
+    """The one-line message for an error that says a file is in use, full, read-only or damaged.
+
+    Commands open their files through code that already explains these; this is the net for the
+    rest (e.g. a damaged block met halfway through a query). The file is the one DuckDB or the OS
+    names, else the command's warehouse or release.
+    """
+    # The cause may sit under a later error (e.g. a failed ROLLBACK after a failed COMMIT).
+    chain: list[BaseException] = []
+    cause: BaseException | None = error
+    while cause is not None and cause not in chain:
+        chain.append(cause)
+        cause = cause.__cause__ or cause.__context__
+    error = next((e for e in chain if storage_problem(e) is not None), error)
+    problem = storage_problem(error)
+    if problem is None:
+        return None
+    named = re.search(r'file "([^"]+)"', str(error))
+    path = named.group(1) if named else getattr(error, "filename", None)
+    roles = [
+        (Path(value), what)
+        for name, what in (("warehouse", "the warehouse"), ("release", "the release"))
+        if isinstance(value := getattr(args, name, None), (str, Path))
+    ]
+    what = "this file"
+    if path is None and roles:
+        path, what = roles[0]
+    for role_path, role in roles:
+        if str(path).startswith((str(role_path), str(role_path.resolve()))):
+            what = role  # also the warehouse's .wal beside it
+            if str(path) in (str(role_path), str(role_path.resolve())):
+                path = role_path  # as the user wrote it
+    writing = problem[0] in (FULL, READ_ONLY)
+    kept = _AFTER_A_FAILED_WRITE.get(args.command, "") if writing else ""
+    return storage_message(error, path, what, writing=writing, kept=kept)
+
+
+def _one_line(message: str) -> str:
+    """Newlines, control and bidi characters escaped: a message cannot forge extra log lines."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in message)
 
 
 if __name__ == "__main__":

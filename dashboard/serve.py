@@ -30,8 +30,37 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
 
 
+# Production settings, given on Streamlit's command line: flags outrank every config file (the
+# user's ~/.streamlit/config.toml, or .streamlit/config.toml of another working directory) and
+# every STREAMLIT_* variable, so none of them can weaken the server. .streamlit/config.toml holds
+# the same values for a bare `streamlit run`. server.enableCORS = true means CORS *protection* on:
+# no `Access-Control-Allow-Origin: *`, WebSockets only from this server's own origin.
+HARDENING: dict[str, str] = {
+    "global.developmentMode": "false",
+    "server.headless": "true",
+    "server.runOnSave": "false",
+    "server.fileWatcherType": "none",
+    "server.enableXsrfProtection": "true",
+    "server.enableCORS": "true",
+    "server.enableStaticServing": "false",
+    "server.enableAgentApi": "false",
+    "server.maxUploadSize": "1",  # MB; the dashboard has no upload at all
+    "client.showErrorDetails": "none",
+    "client.showErrorLinks": "false",
+    "client.toolbarMode": "minimal",
+    "browser.gatherUsageStats": "false",
+}
+# Speed, not safety: Streamlit runs a full gc.collect(2) after every script run, ~100 ms holding
+# the GIL per page view here and a third of the server's time under load (py-spy while
+# benchmarks/load_serve.py ran). Python's own generational collector still runs; the load test
+# reports the server's memory.
+TUNING: dict[str, str] = {"runner.postScriptGC": "false"}
+
+
 def command_line(release: Path, port: int, address: str) -> list[str]:
     """Streamlit's own command line (argv[0] is the program name, as Streamlit's CLI expects)."""
+    settings = {**HARDENING, **TUNING}
+    flags = [part for name, value in settings.items() for part in (f"--{name}", value)]
     return [
         "streamlit",
         "run",
@@ -40,9 +69,32 @@ def command_line(release: Path, port: int, address: str) -> list[str]:
         str(port),
         "--server.address",
         address,
-        "--global.developmentMode",
-        "false",
+        *flags,
     ]
+
+
+def rehearse_first_visit(argv: list[str]) -> None:
+    """Run the app's default page once, off-screen, before the server opens its port.
+
+    st.cache_resource and st.cache_data are process-wide, so this loads the release and caches the
+    overview's answers (and imports what the page needs) before anyone visits: the first visitor's
+    script run takes ~0.1 s instead of ~1 s. A failure here is not fatal: the visitor then gets
+    the app's own friendly message, and the server log says the warm-up was skipped.
+    """
+    from streamlit.testing.v1 import AppTest
+    from streamlit.web import bootstrap
+    from streamlit.web import cli as streamlit_cli
+
+    try:
+        # Streamlit's configuration, loaded as `streamlit run` (argv) will load it: the rehearsal
+        # runs with the production settings, and Streamlit sees no changed [server] section later.
+        params = streamlit_cli.main_run.make_context("run", argv[2:]).params
+        bootstrap.load_config_options(
+            {k: v for k, v in params.items() if k not in ("target", "args")}
+        )
+        AppTest.from_file(str(APP), default_timeout=120).run()
+    except Exception as error:  # a warm-up must never stop the server
+        print(f"binc serve: warm-up skipped ({type(error).__name__})", file=sys.stderr, flush=True)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -54,7 +106,6 @@ def run(args: argparse.Namespace) -> int:
         release = args.release
         if not release.exists():
             raise UserError(f"{release}: no release at this path (build one with `binc release`)")
-    print(f"binc serve: release {release}; open http://{args.address}:{args.port}", flush=True)
     os.environ[RELEASE_ENV] = str(release.resolve())
     if args.demo:
         os.environ["BINC_SYNTHETIC"] = "1"  # the demo is synthetic: the app shows a banner
@@ -65,7 +116,12 @@ def run(args: argparse.Namespace) -> int:
     from streamlit.web import cli as streamlit_cli
 
     import dashboard.app_data
-    import dashboard.charts  # noqa: F401
+    import dashboard.charts
 
+    # A damaged, truncated or foreign release stops here (exit status 2, one line), not in the
+    # browser; a good one is then in the process-wide cache for the first visitor.
+    dashboard.app_data.release()
+    print(f"binc serve: release {release}; open http://{args.address}:{args.port}", flush=True)
     sys.argv = command_line(release, args.port, args.address)
+    rehearse_first_visit(sys.argv)
     return int(streamlit_cli.main(standalone_mode=False) or 0)

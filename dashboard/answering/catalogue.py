@@ -7,6 +7,7 @@ release's workload does not cover.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 from dashboard import reference
 from dashboard.answering.table import MeasureKind
@@ -32,6 +33,9 @@ class MeasureDef:
     parameter: float | None = None  # survival: months
 
 
+# Cached: measure_defs() runs on every answer, and these two filters were ~7% of the dashboard
+# server's time under load (benchmarks/load_serve.py). The code lists never change in a process.
+@cache
 def _planned() -> tuple[str, ...]:
     frame = reference.codelists()
     return tuple(
@@ -39,6 +43,7 @@ def _planned() -> tuple[str, ...]:
     )
 
 
+@cache
 def _ended() -> tuple[str, ...]:
     return reference.codes("end_reason")
 

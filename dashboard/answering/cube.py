@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from dashboard.errors import UserError
+from dashboard.errors import UserError, shown
 from dashboard.release.artefact import Measurement, Release
 
 
@@ -68,7 +68,7 @@ def _refusal(release: Release, unit: str, needed: Sequence[str]) -> str:
     unknown = [d for d in needed if d not in allowed]
     if unknown:
         return (
-            f"dimension(s) {', '.join(unknown)} are not measured for {unit} in this release; "
+            f"dimension(s) {', '.join(map(shown, unknown))} are not measured for {unit} in this release; "
             f"allowed: {', '.join(allowed)}"
         )
     combos = "; ".join(" × ".join(m.dimensions) for m in tables)
@@ -99,7 +99,7 @@ def select(
         missing = [c for c in wanted if c not in positions]
         if missing:
             raise UserError(
-                f"where {dim}: unknown code(s) {', '.join(missing)}; allowed: {', '.join(codes)}"
+                f"where {dim}: unknown code(s) {', '.join(map(shown, missing))}; allowed: {', '.join(codes)}"
             )
         index.append(np.array(sorted(positions[c] for c in wanted)))
     sub = m.estimate[np.ix_(*index)] if index else m.estimate

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from dashboard.answering import DIMENSIONS, MEASURES, answer
-from dashboard.errors import UserError
+from dashboard.errors import UserError, shown
 from dashboard.export.labels import LANGUAGES
 from dashboard.export.writers import FORMATS, write_export
 from dashboard.release import load_release
@@ -48,9 +48,9 @@ def parse_by(text: str, allowed: Sequence[str]) -> tuple[str, ...]:
     names = tuple(n.strip() for n in text.split(",") if n.strip())
     for name in names:
         if name not in allowed:
-            raise UserError(f"--by: unknown dimension {name!r}; allowed: {', '.join(allowed)}")
+            raise UserError(f"--by: unknown dimension {shown(name)}; allowed: {', '.join(allowed)}")
     if len(set(names)) != len(names):
-        raise UserError(f"--by: a dimension is named twice in {text!r}")
+        raise UserError(f"--by: a dimension is named twice in {shown(text)}")
     return names
 
 
@@ -61,12 +61,14 @@ def parse_where(items: Sequence[str], allowed: Sequence[str]) -> dict[str, str]:
         dim, code = dim.strip(), code.strip()
         if not sep or not dim or not code:
             raise UserError(
-                f"--where {item!r} is malformed; write DIM=CODE, e.g. --where year=2024"
+                f"--where {shown(item)} is malformed; write DIM=CODE, e.g. --where year=2024"
             )
         if dim not in allowed:
-            raise UserError(f"--where: unknown dimension {dim!r}; allowed: {', '.join(allowed)}")
+            raise UserError(
+                f"--where: unknown dimension {shown(dim)}; allowed: {', '.join(allowed)}"
+            )
         if dim in where:
-            raise UserError(f"--where: dimension {dim!r} is given twice")
+            raise UserError(f"--where: dimension {shown(dim)} is given twice")
         where[dim] = code
     return where
 
@@ -74,10 +76,12 @@ def parse_where(items: Sequence[str], allowed: Sequence[str]) -> dict[str, str]:
 def run(args: argparse.Namespace) -> int:
     fmt = args.format.lower()
     if fmt not in FORMATS:
-        raise UserError(f"--format {args.format!r} is not supported; allowed: {', '.join(FORMATS)}")
+        raise UserError(
+            f"--format {shown(args.format)} is not supported; allowed: {', '.join(FORMATS)}"
+        )
     if args.language not in LANGUAGES:
         raise UserError(
-            f"--language {args.language!r} is not supported; allowed: {', '.join(LANGUAGES)}"
+            f"--language {shown(args.language)} is not supported; allowed: {', '.join(LANGUAGES)}"
         )
     out = Path(args.out)
     if not out.parent.is_dir():
@@ -90,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
     measures, dimensions = MEASURES, DIMENSIONS
     if args.measure not in measures:
         raise UserError(
-            f"--measure: unknown measure {args.measure!r}; allowed: {', '.join(measures)}"
+            f"--measure: unknown measure {shown(args.measure)}; allowed: {', '.join(measures)}"
         )
     by = parse_by(args.by, dimensions)
     where = parse_where(args.where, dimensions)

@@ -8,6 +8,7 @@ a file behind and never replaces a good one.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
@@ -19,6 +20,7 @@ import pyarrow.parquet as pq
 import xlsxwriter
 
 from dashboard.answering.table import AnsweredTable
+from dashboard.errors import UserError, storage_message
 from dashboard.export.codebook import PARQUET_KEY, codebook, codebook_bytes, flatten
 from dashboard.export.frame import decimals_for, export_frame
 
@@ -103,8 +105,12 @@ def codebook_path(path: Path) -> Path:
 
 
 def write_atomic(files: dict[Path, bytes]) -> None:
-    """Write all files, each via a temporary file in its own directory; nothing is replaced on failure."""
+    """Write all files, each via a temporary file in its own directory; nothing is replaced on failure.
+
+    A full disk or a read-only directory is a UserError naming the file; earlier files stay as
+    they were."""
     staged: list[tuple[str, Path]] = []
+    path = next(iter(files), Path())
     try:
         for path, content in files.items():
             handle, temporary = tempfile.mkstemp(
@@ -117,9 +123,15 @@ def write_atomic(files: dict[Path, bytes]) -> None:
                 os.fsync(out.fileno())
         for temporary, path in staged:
             os.replace(temporary, path)
+    except OSError as error:
+        kept = "the previous file is kept" if path.exists() else "nothing was written"
+        message = storage_message(error, path, "the export", writing=True, kept=kept)
+        if message is None:
+            raise
+        raise UserError(message) from None
     finally:
         for temporary, _ in staged:
-            if os.path.exists(temporary):
+            with contextlib.suppress(OSError):
                 os.unlink(temporary)
 
 

@@ -13,8 +13,10 @@ No true count is ever written. A reader needs nothing but this file.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,7 +25,7 @@ import duckdb
 import numpy as np
 import polars as pl
 
-from dashboard.errors import UserError
+from dashboard.errors import IN_USE, UserError, storage_message, storage_problem
 from dashboard.release.noise import GeometricNoise
 
 FORMAT = "binc-release/1"
@@ -65,48 +67,74 @@ class Release:
 
 
 def write_release(
-    path: Path, metadata: dict[str, Any], measurements: dict[str, Measurement]
+    path: Path,
+    metadata: dict[str, Any],
+    measurements: dict[str, Measurement],
+    before_replace: Callable[[], None] | None = None,
 ) -> None:
-    """Write to a temporary file next to `path`, then os.replace: readers never see half a release."""
+    """Write to a temporary file next to `path`, then os.replace: readers never see half a release.
+
+    On any failure (disk full, read-only directory, ...) the temporary file is removed and the
+    previous release at `path`, if any, is left exactly as it was. `before_replace` runs once the
+    new file is complete and before it becomes visible (the privacy ledger is written there, so a
+    published release is always in the ledger).
+    """
     tmp = path.with_name(f".{path.name}.{metadata['release_id']}.tmp")
-    tmp.unlink(missing_ok=True)
+    wal = tmp.with_name(tmp.name + ".wal")
+    kept = "the previous release is kept" if path.exists() else "no release was written"
     try:
-        con = duckdb.connect(str(tmp))
         try:
-            con.execute("CREATE TABLE release_metadata (document VARCHAR NOT NULL)")
-            con.execute(
-                "INSERT INTO release_metadata VALUES (?)", [json.dumps(metadata, sort_keys=True)]
-            )
-            con.execute(
-                "CREATE TABLE measurements (name VARCHAR, unit VARCHAR, dimensions VARCHAR[], "
-                "epsilon DOUBLE, sensitivity INTEGER, distribution VARCHAR, alpha DOUBLE, "
-                "noise_variance DOUBLE, cells BIGINT)"
-            )
-            for m in measurements.values():
-                con.execute(
-                    "INSERT INTO measurements VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [
-                        m.name,
-                        m.unit,
-                        list(m.dimensions),
-                        m.noise.epsilon,
-                        m.noise.sensitivity,
-                        "two_sided_geometric",
-                        m.noise.alpha,
-                        m.noise.variance,
-                        int(m.noisy.size),
-                    ],
-                )
-                frame = _cells_frame(m)
-                con.register("cells_frame", frame)
-                con.execute(f"CREATE TABLE cells_{m.name} AS SELECT * FROM cells_frame")
-                con.unregister("cells_frame")
-            con.execute("CHECKPOINT")
-        finally:
-            con.close()
-        os.replace(tmp, path)
+            tmp.unlink(missing_ok=True)
+            _write_file(tmp, metadata, measurements)
+            if before_replace is not None:
+                before_replace()
+            os.replace(tmp, path)
+        except (duckdb.Error, OSError) as error:
+            message = storage_message(error, path, "the release", writing=True, kept=kept)
+            if message is None:
+                raise
+            raise UserError(message) from None
     finally:
-        tmp.unlink(missing_ok=True)
+        for leftover in (tmp, wal):
+            # In a read-only directory nothing was created, and unlink itself fails.
+            with contextlib.suppress(OSError):
+                leftover.unlink(missing_ok=True)
+
+
+def _write_file(tmp: Path, metadata: dict[str, Any], measurements: dict[str, Measurement]) -> None:
+    con = duckdb.connect(str(tmp))
+    try:
+        con.execute("CREATE TABLE release_metadata (document VARCHAR NOT NULL)")
+        con.execute(
+            "INSERT INTO release_metadata VALUES (?)", [json.dumps(metadata, sort_keys=True)]
+        )
+        con.execute(
+            "CREATE TABLE measurements (name VARCHAR, unit VARCHAR, dimensions VARCHAR[], "
+            "epsilon DOUBLE, sensitivity INTEGER, distribution VARCHAR, alpha DOUBLE, "
+            "noise_variance DOUBLE, cells BIGINT)"
+        )
+        for m in measurements.values():
+            con.execute(
+                "INSERT INTO measurements VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    m.name,
+                    m.unit,
+                    list(m.dimensions),
+                    m.noise.epsilon,
+                    m.noise.sensitivity,
+                    "two_sided_geometric",
+                    m.noise.alpha,
+                    m.noise.variance,
+                    int(m.noisy.size),
+                ],
+            )
+            frame = _cells_frame(m)
+            con.register("cells_frame", frame)
+            con.execute(f"CREATE TABLE cells_{m.name} AS SELECT * FROM cells_frame")
+            con.unregister("cells_frame")
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
 
 
 def _cells_frame(m: Measurement) -> pl.DataFrame:
@@ -129,12 +157,25 @@ def load_release(path: Path | str) -> Release:
         raise UserError(f"{path}: no release at this path; build one with `binc release`")
     try:
         con = duckdb.connect(str(path), read_only=True)
-    except duckdb.Error:
+    except duckdb.Error as error:
+        problem = storage_problem(error)
+        if problem is not None and problem[0] == IN_USE:
+            raise UserError(
+                f"{path}: the release is in use by another process; try again when it finishes"
+            ) from None
         raise UserError(
             f"{path}: cannot be opened as a release (not a DuckDB file, or corrupt); rebuild it with `binc release`"
         ) from None
     try:
         try:
+            tables = {
+                r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()
+            }
+            if "release_metadata" not in tables and "warehouse_meta" in tables:
+                raise UserError(
+                    f"{path}: this is a BINC warehouse, not a release; build a release from it "
+                    "with `binc release --warehouse`"
+                )
             document = con.execute("SELECT document FROM release_metadata").fetchall()[0][0]
             metadata = json.loads(document)
             if metadata.get("format") != FORMAT:

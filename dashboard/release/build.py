@@ -185,12 +185,13 @@ def build_release(
     measurements = privatise(trues, rng if rng is not None else release_rng())
     del trues  # the true counts go no further
     metadata = _metadata(cfg, release_id, version, created, measurements, lifetime)
-    write_release(out, metadata, measurements)
-    ledger.record(
-        ledger_file,
-        ledger.LedgerEntry(
-            release_id, warehouse_id, version, metadata["created_at"], epsilon, out.name
-        ),
+    entry = ledger.LedgerEntry(
+        release_id, warehouse_id, version, metadata["created_at"], epsilon, out.name
+    )
+    # The ledger line is written once the new file is complete and before it replaces the old
+    # one: a failure in between can only over-count the budget spent, never under-count it.
+    write_release(
+        out, metadata, measurements, before_replace=lambda: ledger.record(ledger_file, entry)
     )
     return ReleaseSummary(
         release_id=release_id,

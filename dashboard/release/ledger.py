@@ -14,11 +14,13 @@ the lifetime total at its creation, so the chain is visible in the release metad
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from dashboard.errors import UserError
+from dashboard.errors import UserError, storage_problem
 
 LEDGER_NAME = "privacy-ledger.jsonl"
 
@@ -71,5 +73,20 @@ def check_budget(ledger: Path, warehouse_id: str, epsilon: float, limit: float) 
 
 
 def record(ledger: Path, entry: LedgerEntry) -> None:
-    with ledger.open("a", encoding="utf-8") as handle:
-        handle.write(json.dumps(entry.__dict__, sort_keys=True) + "\n")
+    """Append one line; on failure (e.g. disk full) cut the file back, so no half line remains."""
+    line = (json.dumps(entry.__dict__, sort_keys=True) + "\n").encode()
+    with ledger.open("ab", buffering=0) as handle:
+        size = handle.seek(0, os.SEEK_END)
+        try:
+            rest = memoryview(line)
+            while rest:  # an unbuffered write may be partial; it raises when nothing fits
+                rest = rest[handle.write(rest) :]
+            os.fsync(handle.fileno())
+        except OSError as error:
+            with contextlib.suppress(OSError):
+                handle.truncate(size)
+            reason = storage_problem(error)
+            raise UserError(
+                f"{ledger}: could not record the release in the privacy ledger "
+                f"({reason[1] if reason else type(error).__name__}); the release was not published"
+            ) from None

@@ -1,0 +1,90 @@
+"""Real headless Chromium tabs during a load test: what a person waits for, browser work included.
+
+Each tab opens the dashboard, then keeps clicking a random other page in the sidebar navigation.
+A page time runs from the click to Streamlit reporting the script finished
+(`data-test-script-state="notRunning"` on stApp, after it was seen running) with every Plotly
+chart on the page drawn (an `svg.main-svg` inside each `stPlotlyChart`), measured in the page with
+performance.now(). Needs Debian's /usr/bin/chromium and the playwright package (dev extra).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from pathlib import Path
+
+CHROMIUM = Path("/usr/bin/chromium")
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--no-first-run",
+         # several tabs at once: none of them may be throttled as a background tab
+         "--disable-background-timer-throttling", "--disable-renderer-backgrounding",
+         "--disable-backgrounding-occluded-windows"]  # fmt: skip
+NAV_LINK = '[data-testid="stSidebarNavLink"]'
+
+CLICK_AND_WAIT = """
+([href, limit]) => new Promise((resolve) => {
+  const app = () => document.querySelector('[data-testid="stApp"]');
+  const link = [...document.querySelectorAll('[data-testid="stSidebarNavLink"]')]
+    .find((a) => a.getAttribute('href') === href);
+  if (!link) { resolve(-2); return; }
+  const started = performance.now();
+  let running = false;
+  link.click();
+  const tick = () => {
+    const state = app() && app().dataset.testScriptState;
+    if (state && state !== 'notRunning') running = true;
+    const charts = [...document.querySelectorAll('[data-testid="stPlotlyChart"]')];
+    const drawn = charts.every((chart) => chart.querySelector('svg.main-svg'));
+    const elapsed = performance.now() - started;
+    if (running && state === 'notRunning' && drawn) resolve(elapsed);
+    else if (elapsed > limit) resolve(-1);
+    else setTimeout(tick, 5);
+  };
+  tick();
+})
+"""
+
+
+async def _tab(browser, url: str, deadline: float, rng: random.Random, times: list[float],
+               errors: list[str]) -> None:  # fmt: skip
+    page = await browser.new_page(viewport={"width": 1400, "height": 1000})
+    try:
+        await page.goto(url, wait_until="domcontentloaded")
+        await page.wait_for_selector(NAV_LINK, timeout=60_000)
+        while time.perf_counter() < deadline:
+            hrefs = [
+                await link.get_attribute("href") for link in await page.query_selector_all(NAV_LINK)
+            ]
+            current = page.url.split("?")[0]
+            choices = [h for h in hrefs if h and h.split("?")[0] != current]
+            elapsed = await page.evaluate(CLICK_AND_WAIT, [rng.choice(choices), 30_000])
+            if elapsed < 0:
+                errors.append(
+                    "browser: page did not finish within 30 s" if elapsed == -1 else "no link"
+                )
+            else:
+                times.append(elapsed / 1000)
+            if await page.locator('[data-testid="stException"]').count():
+                errors.append("browser: exception shown")
+            await asyncio.sleep(rng.uniform(1.0, 3.0))
+    finally:
+        await page.close()
+
+
+async def browse(port: int, tabs: int, duration: float, seed: int) -> tuple[list[float], list[str]]:
+    """Page times (seconds) and errors of `tabs` Chromium tabs clicking through the pages."""
+    from playwright.async_api import async_playwright
+
+    times: list[float] = []
+    errors: list[str] = []
+    deadline = time.perf_counter() + duration
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+        try:
+            url = f"http://127.0.0.1:{port}/?lang=nl"
+            await asyncio.gather(*(_tab(browser, url, deadline, random.Random(seed + i), times, errors)
+                                   for i in range(tabs)))  # fmt: skip
+        finally:
+            await browser.close()
+    return times, errors

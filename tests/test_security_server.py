@@ -1,0 +1,217 @@
+"""Security (issue 5, part 3): `binc serve` hardens Streamlit whatever the config files and
+STREAMLIT_* variables around it say, checked in its effective config and over HTTP; and the
+dependency audit's verdicts.
+
+The hostile environment (tests/security_world.py) has a user config, a config in the working
+directory and STREAMLIT_* variables that all switch the protections off. Checked by hand once
+(2026-11-29): a plain `streamlit run` with only `enableCORS = false` answers the same requests
+with `Access-Control-Allow-Origin: *`, sets no XSRF cookie and accepts the evil WebSocket, so
+these checks do tell a weak server from a hardened one.
+"""
+
+from __future__ import annotations
+
+import base64
+import http.client
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import tomllib
+
+import pytest
+from security_world import REPO, hostile_environment
+
+from dashboard.serve import HARDENING, command_line
+
+sys.path.insert(0, str(REPO / "scripts"))
+from audit_dependencies import verdict
+
+EVIL_ORIGIN = "http://evil.example"
+
+
+@pytest.fixture(scope="module")
+def release(tmp_path_factory):
+    from app_fixtures import small_release
+
+    return small_release()[0]
+
+
+def test_repository_config_and_serve_flags_agree():
+    config = tomllib.loads((REPO / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    flat = {f"{section}.{k}": v for section, values in config.items() for k, v in values.items()}
+    for name, value in HARDENING.items():
+        assert str(flat.get(name)).lower() == value, name
+    argv = command_line(REPO / "x.duckdb", 8501, "127.0.0.1")
+    for name, value in HARDENING.items():
+        assert argv[argv.index(f"--{name}") + 1] == value
+
+
+# `binc serve ARGS`, reporting Streamlit's effective options (and the working directory) once
+# they are loaded, just before the server starts.
+SERVE_AND_REPORT = """
+import json, os, sys
+from streamlit import config
+from streamlit.web import bootstrap
+from dashboard.serve import HARDENING
+real_run = bootstrap.run
+def report_then_serve(*args, **kwargs):
+    names = [*HARDENING, "server.maxMessageSize"]
+    effective = {"cwd": os.getcwd(), **{n: config.get_option(n) for n in names}}
+    print("EFFECTIVE " + json.dumps(effective), flush=True)
+    return real_run(*args, **kwargs)
+bootstrap.run = report_then_serve
+from dashboard.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_serve_configuration_wins_over_hostile_config_files_and_variables(served):
+    _, log = served
+    line = next((x for x in log.read_text().splitlines() if x.startswith("EFFECTIVE ")), None)
+    assert line is not None, log.read_text()
+    effective = json.loads(line.removeprefix("EFFECTIVE "))
+    assert effective.pop("cwd") == str(REPO)  # .streamlit/config.toml of the repository is read
+    assert effective.pop("server.maxMessageSize") == 7  # the control: hostile files were read
+    assert {k: str(v).lower() for k, v in effective.items()} == HARDENING
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _request(port: int, method: str, path: str, headers: dict[str, str]):
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        connection.request(method, path, headers=headers)
+        response = connection.getresponse()
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
+    finally:
+        connection.close()
+
+
+def _websocket_status(port: int, origin: str) -> str:
+    key = base64.b64encode(os.urandom(16)).decode()
+    handshake = (
+        f"GET /_stcore/stream HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n"
+        f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
+        f"Sec-WebSocket-Protocol: streamlit\r\nOrigin: {origin}\r\n\r\n"
+    )
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
+        connection.sendall(handshake.encode())
+        return connection.recv(4096).decode(errors="replace").split("\r\n")[0]
+
+
+@pytest.fixture(scope="module")
+def served(release, tmp_path_factory):
+    """`binc serve --release R` on a free localhost port, started in the hostile environment:
+    (port, log file)."""
+    base = tmp_path_factory.mktemp("serve")
+    env, cwd = hostile_environment(base)
+    port = _free_port()
+    log = base / "serve.log"
+    with log.open("w") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-c", SERVE_AND_REPORT, "serve", "--release", str(release), "--port", str(port)],
+            cwd=cwd, env=env, stdout=output, stderr=subprocess.STDOUT, text=True,
+        )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if _request(port, "GET", "/_stcore/health", {})[0] == 200:
+                    break
+            except OSError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"binc serve did not come up: {log.read_text()}")
+            time.sleep(0.2)
+        yield port, log
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=20)
+
+
+def test_health_sets_the_xsrf_cookie_and_no_cross_origin_grant(served):
+    port, _ = served
+    status, headers, body = _request(port, "GET", "/_stcore/health", {"Origin": EVIL_ORIGIN})
+    assert (status, body) == (200, b"ok")
+    assert headers.get("access-control-allow-origin") is None
+    assert "_streamlit_xsrf=" in headers.get("set-cookie", "")
+    preflight = _request(port, "OPTIONS", "/_stcore/health",
+                         {"Origin": EVIL_ORIGIN, "Access-Control-Request-Method": "GET"})  # fmt: skip
+    assert preflight[1].get("access-control-allow-origin") is None
+
+
+def test_websocket_only_from_the_servers_own_origin(served):
+    port, _ = served
+    assert _websocket_status(port, f"http://127.0.0.1:{port}").endswith("101 Switching Protocols")
+    assert _websocket_status(port, EVIL_ORIGIN).endswith("403 Forbidden")
+
+
+def test_no_upload_without_xsrf_token_and_no_agent_api(served):
+    port, _ = served
+    status, _, _ = _request(
+        port, "PUT", "/_stcore/upload_file/session/file", {"Origin": EVIL_ORIGIN}
+    )
+    assert status == 403
+    _, _, body = _request(port, "GET", "/_stcore/agent/openapi.json", {})
+    assert json.loads(body)["info"]["x-streamlit-agent-api"] == "disabled"
+
+
+# --- dependency audit: what CI is told ----------------------------------------------------------
+
+
+def test_audit_verdicts():
+    vulnerable = {"dependencies": [
+        {"name": "binc-1g1p-statistics", "skip_reason": "distribution marked as editable"},
+        {"name": "jinja2", "version": "3.1.4", "vulns": [
+            {"id": "GHSA-cpwx-vrp4-4pq7", "fix_versions": ["3.1.6"], "aliases": ["CVE-2025-27516"]}]},
+    ]}  # fmt: skip
+    status, lines = verdict(vulnerable, "pypi")
+    assert status == 1
+    assert "jinja2 3.1.4: GHSA-cpwx-vrp4-4pq7 (CVE-2025-27516); fixed in 3.1.6" in lines[0]
+    clean = {
+        "dependencies": [
+            vulnerable["dependencies"][0],
+            {"name": "numpy", "version": "2.4.6", "vulns": []},
+        ]
+    }
+    assert verdict(clean, "pypi") == (0, [
+        "dependency audit passed: 1 installed packages checked against pypi, no known vulnerabilities"])  # fmt: skip
+    unknown = {
+        "dependencies": [
+            {
+                "name": "numpy",
+                "skip_reason": "Dependency not found on PyPI and could not be audited: numpy (2.4.6)",
+            }
+        ]
+    }
+    status, lines = verdict(unknown, "pypi")
+    assert status == 2
+    assert lines[0].startswith("dependency audit INCOMPLETE: 1 of 1 installed packages")
+    status, lines = verdict(
+        None, "osv", "Traceback ...\nConnectionError: Failed to resolve 'api.osv.dev'"
+    )
+    assert status == 2
+    assert lines == [
+        "dependency audit NOT RUN: the vulnerability service (osv) could "
+        "not be used: ConnectionError: Failed to resolve 'api.osv.dev'"
+    ]
+
+
+def test_ci_runs_the_audit():
+    assert "make audit" in (REPO / ".ci" / "run").read_text()
+    assert "\naudit: setup\n" in (REPO / "Makefile").read_text()
+    dev = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["optional-dependencies"][
+        "dev"
+    ]
+    assert any(d.startswith("pip-audit>=") for d in dev)
