@@ -24,6 +24,7 @@ import polars as pl
 
 from dashboard.ingest.readers import RawExport
 from dashboard.ingest.validate import Validation
+from dashboard.warehouse import persons
 from dashboard.warehouse.schema import bump_data_version, rollback
 
 # The stored values that define "the same registration": a re-send with equal values is no change.
@@ -192,6 +193,7 @@ class GroupLoader:
             con.execute(_INSERT, typed)
             self._write_rejects()
             self._write_log(counts)
+            persons.refresh_in_transaction(con)  # with the rows: never a person behind
             if any(c.inserted or c.replaced or c.rejected for c in counts):
                 bump_data_version(con)
             con.execute("COMMIT")

@@ -93,8 +93,8 @@ def ingest_files(
                     write_group()
             write_group()
     finally:
-        # Also after a failure: the files committed before it must have their persons (and a run
-        # killed before this point is caught up by the next one).
+        # Each group refreshed its persons in its own transaction; this catches up a warehouse
+        # whose persons fell behind (e.g. written by an older version). Usually a no-op.
         try:
             persons.refresh(con)
             con.execute("CHECKPOINT")

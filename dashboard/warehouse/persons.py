@@ -1,10 +1,9 @@
 """The persons table: one row per pseudonym, derived from that person's registrations.
 
-It is brought up to date at the end of every ingest run, in one transaction, for the persons whose
-registrations were written since the last refresh: `warehouse_meta.persons_through` records the
-last ingest that is reflected. An ingest killed after some files committed therefore leaves no
-person behind for good: the next run (even one that only finds "already ingested" files) catches
-up. Retention never depends on this table being fresh: every registration, earlier version and
+Ingest brings it up to date in the transaction that writes each group of files, for the persons
+whose registrations were written since the last refresh: `warehouse_meta.persons_through` records
+the last ingest that is reflected, so a warehouse whose persons fell behind (say, written by an
+older version) is caught up by the next group, or by `refresh` at the end of any ingest run. Retention never depends on this table being fresh: every registration, earlier version and
 rejected row carries its own retention date.
 """
 
@@ -43,21 +42,27 @@ GROUP BY pseudonym;
 
 def refresh(con: duckdb.DuckDBPyConnection) -> None:
     """Recompute the persons touched by every ingest since the last refresh (latest wins)."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        refresh_in_transaction(con)
+        con.execute("COMMIT")
+    except BaseException:
+        rollback(con)
+        raise
+
+
+def refresh_in_transaction(con: duckdb.DuckDBPyConnection) -> None:
+    """`refresh` inside the caller's open transaction (ingest: in the one that wrote the rows)."""
     through = _refreshed_through(con)
     latest = con.execute("SELECT coalesce(max(ingest_id), 0) FROM ingest_log").fetchall()[0][0]
     if latest <= through:
         return
-    con.execute("BEGIN TRANSACTION")
     try:
         con.execute(_TOUCHED, {"through": through})
         con.execute(_REFRESH)
         con.execute(
             "INSERT OR REPLACE INTO warehouse_meta VALUES ('persons_through', ?)", [str(latest)]
         )
-        con.execute("COMMIT")
-    except BaseException:
-        rollback(con)
-        raise
     finally:
         con.execute("DROP TABLE IF EXISTS temp.touched")
 
