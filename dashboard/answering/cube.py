@@ -99,7 +99,7 @@ def select(
         missing = [c for c in wanted if c not in positions]
         if missing:
             raise UserError(
-                f"where {dim}: unknown code(s) {', '.join(map(shown, missing))}; allowed: {', '.join(codes)}"
+                f"where {dim}: unknown code(s) {', '.join(map(shown, missing))}; allowed: {_listing(codes)}"
             )
         index.append(np.array(sorted(positions[c] for c in wanted)))
     sub = m.estimate[np.ix_(*index)] if index else m.estimate
@@ -121,6 +121,14 @@ def select(
         values=values,
         cells=np.full(values.shape, cells, dtype=np.float64),
     )
+
+
+def _listing(codes: Sequence[str], limit: int = 20) -> str:
+    """The allowed codes for a message; a long list (304 municipalities) is cut, as found by
+    tests/test_fuzz.py: a refusal should fit on a screen line, not fill the terminal."""
+    if len(codes) <= limit:
+        return ", ".join(codes)
+    return f"{', '.join(codes[:limit])}, … ({len(codes)} codes; the codebook of an export lists them all)"
 
 
 def with_totals(array: np.ndarray, count: int) -> np.ndarray:
