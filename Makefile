@@ -35,7 +35,8 @@ bench: setup
 	$(BIN)/python benchmarks/bench_ingest.py --children 620000
 	$(BIN)/python benchmarks/bench_release.py --rows 1000000 10000000
 	$(BIN)/binc demo
-	$(BIN)/python benchmarks/bench_dashboard.py --runs 10
+	$(BIN)/python benchmarks/bench_dashboard.py --runs 10 --fresh 5
+	$(BIN)/python benchmarks/load_serve.py --sessions 50 --duration 60
 
 clean-demo:
 	rm -rf data/demo
