@@ -51,15 +51,16 @@ _TYPED = """
 
 # A record_id that the group sends twice, or that is stored already, needs its versions ordered
 # (file 0 = the stored row) and each classified against the one before it. Every other row is new.
+# The stored rows it concerns are read in the same pass (one scan of the stored registrations).
 _REPEATED = """
+CREATE OR REPLACE TEMP TABLE stored_match AS
+    SELECT t.*, 0 AS file_no FROM trajectories t SEMI JOIN incoming USING (record_id);
 CREATE OR REPLACE TEMP TABLE repeated AS
     SELECT record_id FROM incoming GROUP BY record_id HAVING count(*) > 1
-    UNION SELECT record_id FROM trajectories SEMI JOIN incoming USING (record_id)
+    UNION SELECT record_id FROM temp.stored_match
 """
 
 _CLASSIFY = f"""
-CREATE OR REPLACE TEMP TABLE stored_match AS
-    SELECT t.*, 0 AS file_no FROM trajectories t SEMI JOIN temp.repeated USING (record_id);
 CREATE OR REPLACE TEMP TABLE chain AS
 WITH versions AS (
     SELECT record_id, file_no, ingest_id, md5(concat_ws('|', {_HASHED})) AS row_hash

@@ -23,11 +23,12 @@ import polars as pl
 from dashboard.errors import UserError
 from dashboard.ingest.pseudonymise import PseudonymKey
 from dashboard.ingest.readers import RawExport, read_export
-from dashboard.ingest.validate import Validation, validate_files
+from dashboard.ingest.validate import Validation, validate_files, validate_in_pieces
 
 _WORKERS = 2
 _AHEAD = 6  # batches read and validated ahead of the loader: bounds memory
 _BATCH_BYTES = 8 << 20  # ~50,000 rows of a typical export
+_PIECE_ROWS = 200_000  # a larger export is validated in pieces of this many rows, side by side
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,9 @@ class PreparedExports:
         # Files already in the warehouse are not validated: the loader reports their first ingest.
         self._ingested_before = frozenset(ingested_before)
         self._pool = ThreadPoolExecutor(_WORKERS, thread_name_prefix="ingest-prepare")
+        # Pieces of one large export: a pool of their own, so a worker waiting for its pieces
+        # never waits for a task queued behind it.
+        self._pieces = ThreadPoolExecutor(_WORKERS, thread_name_prefix="ingest-piece")
 
     def __enter__(self) -> PreparedExports:
         return self
@@ -69,6 +73,7 @@ class PreparedExports:
         trace: TracebackType | None,
     ) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
+        self._pieces.shutdown(wait=True, cancel_futures=True)
 
     def __iter__(self) -> Iterator[Prepared | Unreadable]:
         pending: deque[Future[list[Prepared | Unreadable]]] = deque()
@@ -99,12 +104,14 @@ class PreparedExports:
                 continue
             to_check.append((len(items), raw, started_at))
             items.append(None)
-        if to_check:
-            checked = validate_files([raw.frame for _, raw, _ in to_check], self._key, self._today)
-            for (position, raw, started_at), validation in zip(to_check, checked, strict=True):
-                items[position] = Prepared(
-                    replace(raw, frame=pl.DataFrame()), validation, started_at
-                )
+        frames = [raw.frame for _, raw, _ in to_check]
+        if len(frames) == 1 and frames[0].height > _PIECE_ROWS:  # one large file: in pieces
+            pieces = self._pieces.map
+            checked = [validate_in_pieces(frames[0], self._key, self._today, _PIECE_ROWS, pieces)]
+        else:
+            checked = validate_files(frames, self._key, self._today) if frames else []
+        for (position, raw, started_at), validation in zip(to_check, checked, strict=True):
+            items[position] = Prepared(replace(raw, frame=pl.DataFrame()), validation, started_at)
         return [item for item in items if item is not None]
 
 
@@ -113,8 +120,13 @@ def _batches(files: Sequence[Path]) -> Iterator[list[Path]]:
     batch: list[Path] = []
     size = 0
     for path in files:
+        file_size = 0
         with contextlib.suppress(OSError):  # reading it will say what is wrong
-            size += path.stat().st_size
+            file_size = path.stat().st_size
+        if file_size >= _BATCH_BYTES and batch:  # a large file alone: its own pieces
+            yield batch
+            batch, size = [], 0
+        size += file_size
         batch.append(path)
         if size >= _BATCH_BYTES:
             yield batch

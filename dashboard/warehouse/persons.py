@@ -13,30 +13,47 @@ import duckdb
 
 from dashboard.warehouse.schema import rollback
 
-_TOUCHED = """
-CREATE OR REPLACE TEMP TABLE touched AS
-    SELECT pseudonym FROM trajectories WHERE ingest_id > $through
-    UNION
-    -- a correction may have moved a registration away from a person: refresh the old one too
-    SELECT pseudonym FROM trajectory_history WHERE replaced_by_ingest > $through
+# A person's row holds their latest registration's values, over current and replaced versions:
+# rows are ordered by the ingest that wrote them, then by line. A row written after `through` is
+# later than every row written before it, so a person with such a row is decided by those rows
+# alone (a filter on ingest_id that reads only the new row groups). The few persons without one
+# whose registration a correction moved to someone else since then need all their rows. Only
+# persons whose row is missing or different are written.
+_LATEST = """
+CREATE OR REPLACE TEMP TABLE latest AS
+WITH recent AS (
+    SELECT pseudonym, birth_year, sex, retention_until, ingest_id, source_line FROM trajectories
+    WHERE ingest_id > $through
+    UNION ALL
+    SELECT pseudonym, birth_year, sex, retention_until, ingest_id, source_line FROM trajectory_history
+    WHERE ingest_id > $through
+), moved_away AS (
+    SELECT DISTINCT pseudonym FROM trajectory_history WHERE replaced_by_ingest > $through
+    EXCEPT SELECT pseudonym FROM recent
+), candidates AS (
+    SELECT * FROM recent
+    UNION ALL
+    SELECT pseudonym, birth_year, sex, retention_until, ingest_id, source_line
+    FROM trajectories SEMI JOIN moved_away USING (pseudonym)
+    UNION ALL
+    SELECT pseudonym, birth_year, sex, retention_until, ingest_id, source_line
+    FROM trajectory_history SEMI JOIN moved_away USING (pseudonym)
+), computed AS (
+    SELECT pseudonym, arg_max(birth_year, version) AS birth_year, arg_max(sex, version) AS sex,
+           arg_max(retention_until, version) AS retention_until
+    FROM (SELECT *, ingest_id::BIGINT * 4294967296 + source_line AS version FROM candidates)
+    GROUP BY pseudonym
+)
+-- persons holds one row per pseudonym
+SELECT c.*, p.pseudonym IS NOT NULL AS stored
+FROM computed c LEFT JOIN persons p USING (pseudonym)
+WHERE p.pseudonym IS NULL OR p.birth_year <> c.birth_year OR p.sex <> c.sex
+   OR p.retention_until <> c.retention_until
 """
 
 _REFRESH = """
-DELETE FROM persons WHERE pseudonym IN (SELECT pseudonym FROM temp.touched);
-INSERT INTO persons
-SELECT pseudonym, arg_max(birth_year, version), arg_max(sex, version),
-       arg_max(retention_until, version)
-FROM (
-    -- version orders rows by the ingest that wrote them, then by line: latest wins
-    SELECT pseudonym, birth_year, sex, retention_until,
-           ingest_id::BIGINT * 4294967296 + source_line AS version
-    FROM trajectories SEMI JOIN temp.touched USING (pseudonym)
-    UNION ALL
-    SELECT pseudonym, birth_year, sex, retention_until,
-           ingest_id::BIGINT * 4294967296 + source_line AS version
-    FROM trajectory_history SEMI JOIN temp.touched USING (pseudonym)
-)
-GROUP BY pseudonym;
+DELETE FROM persons WHERE pseudonym IN (SELECT pseudonym FROM temp.latest WHERE stored);
+INSERT INTO persons SELECT pseudonym, birth_year, sex, retention_until FROM temp.latest;
 """
 
 
@@ -58,13 +75,13 @@ def refresh_in_transaction(con: duckdb.DuckDBPyConnection) -> None:
     if latest <= through:
         return
     try:
-        con.execute(_TOUCHED, {"through": through})
+        con.execute(_LATEST, {"through": through})
         con.execute(_REFRESH)
         con.execute(
             "INSERT OR REPLACE INTO warehouse_meta VALUES ('persons_through', ?)", [str(latest)]
         )
     finally:
-        con.execute("DROP TABLE IF EXISTS temp.touched")
+        con.execute("DROP TABLE IF EXISTS temp.latest")
 
 
 def _refreshed_through(con: duckdb.DuckDBPyConnection) -> int:
