@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from dashboard.errors import UserError
@@ -16,6 +18,10 @@ from dashboard.paths import REPO_ROOT
 
 APP = REPO_ROOT / "dashboard" / "app.py"
 RELEASE_ENV = "BINC_RELEASE"
+ALLOWED_HOSTS_ENV = "BINC_ALLOWED_HOSTS"
+# Host names the dashboard always answers to (DNS-rebinding protection, server.allowedHosts).
+LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
+WILDCARD_ADDRESSES = ("0.0.0.0", "::", "")  # noqa: S104 - names, not a bind
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -27,6 +33,16 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--port", type=int, default=8501, help="port on localhost (default 8501)")
     parser.add_argument(
         "--address", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
+    )
+    parser.add_argument(
+        "--allowed-host",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a host name browsers reach the dashboard by, e.g. statistiek.example.be (repeatable; "
+        f"also from {ALLOWED_HOSTS_ENV}, comma-separated). The dashboard refuses any other name "
+        "in the Host header (DNS rebinding); localhost, 127.0.0.1, ::1 and --address are "
+        "always allowed",
     )
 
 
@@ -49,6 +65,10 @@ HARDENING: dict[str, str] = {
     "client.showErrorLinks": "false",
     "client.toolbarMode": "minimal",
     "browser.gatherUsageStats": "false",
+    # No welcome banner: listening on all interfaces (--address 0.0.0.0), Streamlit would ask
+    # http(s)://checkip.amazonaws.com for an "External URL" to print in it (bootstrap._print_url).
+    # `binc serve` prints its own URL line.
+    "logger.hideWelcomeMessage": "true",
 }
 # Speed, not safety: Streamlit runs a full gc.collect(2) after every script run, ~100 ms holding
 # the GIL per page view here and a third of the server's time under load (py-spy while
@@ -57,10 +77,46 @@ HARDENING: dict[str, str] = {
 TUNING: dict[str, str] = {"runner.postScriptGC": "false"}
 
 
-def command_line(release: Path, port: int, address: str) -> list[str]:
-    """Streamlit's own command line (argv[0] is the program name, as Streamlit's CLI expects)."""
+_HOST_NAME = re.compile(r"(\*\.)?[a-z0-9]([a-z0-9.-]*[a-z0-9])?|[0-9a-f:.]*:[0-9a-f:.]*")
+
+
+def allowed_hosts(address: str, extra: Sequence[str] = ()) -> list[str]:
+    """server.allowedHosts: the local names, the listening address (unless it is a wildcard) and
+    the deployment's own names; UserError for a name that is not a host name."""
+    names = [*LOCAL_HOSTS]
+    if address not in WILDCARD_ADDRESSES and not address.startswith("unix://"):
+        names.append(address)
+    for name in extra:
+        name = name.strip().lower().removeprefix("[").removesuffix("]").rstrip(".")
+        if name == "*":
+            raise UserError(
+                f"--allowed-host / {ALLOWED_HOSTS_ENV} '*' would accept any host name and switch "
+                "off the protection against DNS rebinding; give the names the dashboard is "
+                "reached by"
+            )
+        if not _HOST_NAME.fullmatch(name):
+            raise UserError(
+                f"--allowed-host / {ALLOWED_HOSTS_ENV} {name!r} is not a host name; give a name "
+                "such as statistiek.example.be (no scheme, port or path)"
+            )
+        names.append(name)
+    return list(dict.fromkeys(names))
+
+
+def extra_hosts(args: argparse.Namespace) -> list[str]:
+    """The deployment's host names: --allowed-host, then BINC_ALLOWED_HOSTS (comma-separated)."""
+    from_env = os.environ.get(ALLOWED_HOSTS_ENV, "")
+    return [*args.allowed_host, *(n for n in re.split(r"[,\s]+", from_env) if n)]
+
+
+def command_line(release: Path, port: int, address: str, hosts: Sequence[str] = ()) -> list[str]:
+    """Streamlit's own command line (argv[0] is the program name, as Streamlit's CLI expects).
+
+    `hosts`: the deployment's host names, added to the local ones in server.allowedHosts."""
     settings = {**HARDENING, **TUNING}
     flags = [part for name, value in settings.items() for part in (f"--{name}", value)]
+    for name in allowed_hosts(address, hosts):
+        flags += ["--server.allowedHosts", name]
     return [
         "streamlit",
         "run",
@@ -71,6 +127,24 @@ def command_line(release: Path, port: int, address: str) -> list[str]:
         address,
         *flags,
     ]
+
+
+def no_external_ip_lookup() -> None:
+    """Make Streamlit's external-IP lookup answer "unknown" without asking the network.
+
+    Besides the welcome banner (switched off above), Streamlit calls net_util.get_external_ip when
+    a WebSocket comes from another origin (server_util.is_url_from_allowed_origins): two blocking
+    requests to checkip.amazonaws.com, up to a second each, repeated for every such request
+    while the lookup fails, and no config option turns it off. The product makes no network call
+    at run time; an origin is then allowed only when it is local, the server's own, or listed
+    in server.corsAllowedOrigins (empty).
+    """
+    from streamlit import net_util
+
+    def unknown() -> None:
+        return None
+
+    net_util.get_external_ip = unknown
 
 
 def rehearse_first_visit(argv: list[str]) -> None:
@@ -98,6 +172,8 @@ def rehearse_first_visit(argv: list[str]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    hosts = extra_hosts(args)
+    allowed_hosts(args.address, hosts)  # a bad --allowed-host stops here, before any build
     if args.demo:
         from dashboard.demo import ensure_demo
 
@@ -122,6 +198,7 @@ def run(args: argparse.Namespace) -> int:
     # browser; a good one is then in the process-wide cache for the first visitor.
     dashboard.app_data.release()
     print(f"binc serve: release {release}; open http://{args.address}:{args.port}", flush=True)
-    sys.argv = command_line(release, args.port, args.address)
+    sys.argv = command_line(release, args.port, args.address, hosts)
+    no_external_ip_lookup()
     rehearse_first_visit(sys.argv)
     return int(streamlit_cli.main(standalone_mode=False) or 0)

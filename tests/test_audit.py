@@ -224,3 +224,92 @@ def test_unreadable_input_exits_2_with_one_line(tmp_path: Path, name, content, c
 def test_a_missing_file_exits_2(tmp_path: Path, capsys):
     assert main(["audit", str(tmp_path / "nope.csv")]) == 2
     assert "no such file" in capsys.readouterr().err
+
+
+# --- a file cut off is refused, not audited in part ---------------------------------------------
+
+
+def _refused(path: Path, capsys, *extra: str) -> str:
+    assert main(["audit", str(path), *extra]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    err = captured.err.strip()
+    assert len(err.splitlines()) == 1
+    assert "Traceback" not in err
+    assert str(path) in err
+    return err
+
+
+def test_a_csv_cut_off_in_the_middle_of_a_line_is_refused(tmp_path: Path, safe_table, capsys):
+    path = tmp_path / "table.csv"
+    write_export(safe_table, path, "csv")
+    lines = path.read_text().splitlines(keepends=True)
+    assert len(lines) == 17  # header + 16 cells (3 x 3 and the margins)
+    for cut in (3, 10, -3):  # in a code, in a number, in the `suppressed` flag of row 12
+        path.write_text("".join(lines[:11]) + lines[11][:cut])
+        err = _refused(path, capsys)
+        assert "row 12 is incomplete" in err
+        assert "cut off" in err
+
+
+def test_a_csv_cut_off_at_the_end_of_a_line_misses_rows_of_its_codebook(
+    tmp_path: Path, safe_table, capsys
+):
+    path = tmp_path / "table.csv"
+    write_export(safe_table, path, "csv")
+    lines = path.read_text().splitlines(keepends=True)
+    path.write_text("".join(lines[:-1]))  # the last row (r3, c3) is gone
+    err = _refused(path, capsys)
+    assert "incomplete: 15 of the 16 rows" in err
+    assert "no row for r=r3, c=c3" in err
+    assert "after row 16" in err
+    path.write_text("".join(lines[:8]))  # the margins over r, then r1 without its c3
+    assert "incomplete: 7 of the 16 rows" in _refused(path, capsys)
+    (tmp_path / "table.codebook.json").unlink()  # without its codebook: the codes in the file
+    assert "incomplete: 7 of the 8 rows that the codes in it make" in _refused(
+        path, capsys, "--k", "5"
+    )
+    path.write_text("".join(lines))
+    assert main(["audit", str(path), "--k", "5"]) == 0
+
+
+def test_a_repeated_row_or_a_code_from_another_table_is_refused(tmp_path: Path, safe_table, capsys):
+    path = tmp_path / "table.csv"
+    write_export(safe_table, path, "csv")
+    lines = path.read_text().splitlines(keepends=True)
+    path.write_text("".join(lines[:-1] + lines[1:2]))
+    assert "row 17 repeats the cell of row 2" in _refused(path, capsys)
+    path.write_text("".join(lines[:-1]) + lines[1].replace("TOTAL,", "r9,", 1))
+    assert "row 17, column 'r': code 'r9' is not among the codes" in _refused(path, capsys)
+
+
+def test_the_nl_be_excel_csv_cut_off_is_refused(tmp_path: Path, safe_table, capsys):
+    path = tmp_path / "download.csv"
+    data = excel_csv_bytes(safe_table)
+    path.write_bytes(data[:-8])
+    assert "row 17 is incomplete" in _refused(path, capsys, "--k", "5")
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "parquet"])
+def test_a_cut_off_workbook_or_parquet_file_is_refused(tmp_path: Path, safe_table, fmt, capsys):
+    path = tmp_path / f"table.{fmt}"
+    write_export(safe_table, path, fmt)
+    whole = path.read_bytes()
+    for size in (len(whole) // 2, len(whole) - 10):
+        path.write_bytes(whole[:size])
+        assert "the file is incomplete (cut off before its end)" in _refused(path, capsys)
+
+
+def test_a_workbook_missing_rows_is_checked_against_its_codes_sheet(
+    tmp_path: Path, safe_table, capsys
+):
+    import openpyxl
+
+    path = tmp_path / "table.xlsx"
+    write_export(safe_table, path, "xlsx")
+    book = openpyxl.load_workbook(path)
+    book["data"].delete_rows(14, 4)  # the r3 rows: what is left is a complete 3 x 4 table
+    book.save(path)
+    err = _refused(path, capsys)
+    assert "incomplete: 12 of the 16 rows that the codes in its codebook make" in err
+    assert "no row for r=r3, c=TOTAL" in err

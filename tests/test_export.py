@@ -219,6 +219,32 @@ def test_a_failure_while_moving_into_place_leaves_no_half_file(tmp_path: Path, m
     assert [p.name for p in tmp_path.iterdir()] == ["t.parquet"]
 
 
+@pytest.mark.parametrize("umask", [0o022, 0o027])
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "parquet"])
+def test_an_export_gets_the_mode_of_a_new_file_under_the_umask(tmp_path: Path, fmt, umask):
+    """Not the 0o600 of the temporary file it is written through: a researcher's export is an
+    ordinary file, 0o644 under umask 022 (0o640 under 027), codebook included."""
+    previous = os.umask(umask)
+    try:
+        written = write_export(counts(), tmp_path / f"t.{fmt}", fmt)
+    finally:
+        os.umask(previous)
+    assert len(written) == (2 if fmt == "csv" else 1)
+    for path in written:
+        assert oct(path.stat().st_mode & 0o777) == oct(0o666 & ~umask), path.name
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in written)
+
+
+def test_new_file_mode_is_what_the_umask_gives_a_plain_open(tmp_path: Path):
+    previous = os.umask(0o037)
+    try:
+        mode = writers.new_file_mode()
+        (tmp_path / "plain").write_bytes(b"")
+    finally:
+        os.umask(previous)
+    assert mode == 0o640 == (tmp_path / "plain").stat().st_mode & 0o777
+
+
 @pytest.mark.parametrize(
     ("dimension", "code", "language", "label"),
     [

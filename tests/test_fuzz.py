@@ -18,7 +18,6 @@ import itertools
 import math
 import os
 import re
-import tempfile
 from collections.abc import Iterator
 from datetime import date
 from functools import cache
@@ -28,7 +27,7 @@ import duckdb
 import numpy as np
 import polars as pl
 import pytest
-from app_fixtures import small_release
+from app_fixtures import session_folder, small_release
 from exports import TEST_KEY, row
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
@@ -269,7 +268,7 @@ RELEASE_SEED = int(os.environ.get("BINC_FUZZ_RELEASE_SEED", "2026"))
 def _release_path() -> Path:
     """A release of the test suite's small synthetic warehouse, with seeded noise."""
     _, warehouse = small_release()
-    out = Path(tempfile.mkdtemp(prefix="binc-fuzz-")) / "release.duckdb"
+    out = session_folder("binc-fuzz-") / "release.duckdb"
     build_release(warehouse, out, rng=np.random.default_rng(RELEASE_SEED))
     return out
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import date
 from pathlib import Path
@@ -234,6 +235,18 @@ def test_two_releases_of_the_same_warehouse_differ(small_release, tmp_path):
     a = load_release(summary.path).measurements["year_partnership"].noisy
     b = load_release(other.path).measurements["year_partnership"].noisy
     assert not np.array_equal(a, b)
+
+
+def test_the_release_file_gets_the_mode_of_a_new_file_under_the_umask(small_release, tmp_path):
+    """The web process that reads a release may run as another user of the group: the release is
+    not left at the 0o600 of a temporary file (DuckDB creates it under the umask; a guard)."""
+    warehouse, _ = small_release
+    previous = os.umask(0o027)
+    try:
+        summary = build_release(warehouse, tmp_path / "r.duckdb", rng=np.random.default_rng(2))
+    finally:
+        os.umask(previous)
+    assert oct(summary.path.stat().st_mode & 0o777) == oct(0o640)
 
 
 def test_estimates_are_consistent_non_negative_integers(small_release):

@@ -12,6 +12,7 @@ these checks do tell a weak server from a hardened one.
 from __future__ import annotations
 
 import base64
+import contextlib
 import http.client
 import json
 import os
@@ -20,11 +21,13 @@ import subprocess
 import sys
 import time
 import tomllib
+from pathlib import Path
 
 import pytest
 from security_world import REPO, hostile_environment
 
-from dashboard.serve import HARDENING, command_line
+from dashboard.errors import UserError
+from dashboard.serve import HARDENING, LOCAL_HOSTS, allowed_hosts, command_line
 
 sys.path.insert(0, str(REPO / "scripts"))
 from audit_dependencies import verdict
@@ -95,15 +98,7 @@ def _request(port: int, method: str, path: str, headers: dict[str, str]):
 
 
 def _websocket_status(port: int, origin: str) -> str:
-    key = base64.b64encode(os.urandom(16)).decode()
-    handshake = (
-        f"GET /_stcore/stream HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n"
-        f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
-        f"Sec-WebSocket-Protocol: streamlit\r\nOrigin: {origin}\r\n\r\n"
-    )
-    with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
-        connection.sendall(handshake.encode())
-        return connection.recv(4096).decode(errors="replace").split("\r\n")[0]
+    return _websocket_status_as(port, f"127.0.0.1:{port}", origin)
 
 
 @pytest.fixture(scope="module")
@@ -114,11 +109,19 @@ def served(release, tmp_path_factory):
     env, cwd = hostile_environment(base)
     port = _free_port()
     log = base / "serve.log"
+    with _serving([sys.executable, "-c", SERVE_AND_REPORT, "serve", "--release", str(release),
+                   "--port", str(port)], cwd, env, port, log):  # fmt: skip
+        yield port, log
+
+
+@contextlib.contextmanager
+def _serving(command: list[str], cwd: Path, env: dict[str, str], port: int, log: Path):
+    """Run `command` (a `binc serve`), writing its output to `log`, until /_stcore/health answers;
+    stop it on exit."""
     with log.open("w") as output:
         process = subprocess.Popen(
-            [sys.executable, "-c", SERVE_AND_REPORT, "serve", "--release", str(release), "--port", str(port)],
-            cwd=cwd, env=env, stdout=output, stderr=subprocess.STDOUT, text=True,
-        )  # fmt: skip
+            command, cwd=cwd, env=env, stdout=output, stderr=subprocess.STDOUT, text=True
+        )
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -130,7 +133,7 @@ def served(release, tmp_path_factory):
             if process.poll() is not None or time.monotonic() > deadline:
                 pytest.fail(f"binc serve did not come up: {log.read_text()}")
             time.sleep(0.2)
-        yield port, log
+        yield
     finally:
         process.terminate()
         try:
@@ -165,6 +168,109 @@ def test_no_upload_without_xsrf_token_and_no_agent_api(served):
     assert status == 403
     _, _, body = _request(port, "GET", "/_stcore/agent/openapi.json", {})
     assert json.loads(body)["info"]["x-streamlit-agent-api"] == "disabled"
+
+
+# --- no network call at run time; DNS-rebinding protection (server.allowedHosts) -----------------
+
+# `binc serve ARGS` with Streamlit's only outgoing request (net_util._make_blocking_http_get, used
+# by get_external_ip to ask checkip.amazonaws.com) replaced by a spy that reports every call.
+SERVE_WATCHING_THE_NETWORK = """
+import sys
+from streamlit import net_util
+def spy(url, timeout=5):
+    print("NETWORK " + url, flush=True)
+    return None
+net_util._make_blocking_http_get = spy
+from dashboard.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+DEPLOYMENT_HOST = "statistiek.example.be"
+DEPLOYMENT_HOST_FROM_ENV = "intranet.example.be"
+
+
+def test_serve_hides_the_banner_that_looks_up_the_external_ip():
+    assert HARDENING["logger.hideWelcomeMessage"] == "true"
+    config = tomllib.loads((REPO / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    assert config["logger"]["hideWelcomeMessage"] is True
+    assert config["server"]["allowedHosts"] == list(LOCAL_HOSTS)
+
+
+def _allowed_flags(argv: list[str]) -> list[str]:
+    return [argv[i + 1] for i, part in enumerate(argv) if part == "--server.allowedHosts"]
+
+
+def test_allowed_hosts_are_the_local_names_the_address_and_the_deployments_names():
+    local = ["localhost", "127.0.0.1", "::1"]
+    assert _allowed_flags(command_line(REPO / "x.duckdb", 8501, "127.0.0.1")) == local
+    argv = command_line(REPO / "x.duckdb", 8501, "0.0.0.0", ["Statistiek.Example.BE.", "*.example.org"])  # fmt: skip
+    assert _allowed_flags(argv) == [*local, "statistiek.example.be", "*.example.org"]
+    assert allowed_hosts("10.1.2.3", ["[fd00::5]"]) == [*local, "10.1.2.3", "fd00::5"]
+    for bad in ("*", "http://statistiek.example.be", "statistiek.example.be:8501", "a/b", ""):
+        with pytest.raises(UserError):
+            allowed_hosts("0.0.0.0", [bad])
+
+
+def test_serve_refuses_a_wildcard_host_with_one_line(tmp_path, capsys):
+    from dashboard.cli import main
+
+    code = main(["serve", "--release", str(tmp_path / "r.duckdb"), "--allowed-host", "*"])
+    assert code == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1
+    assert "DNS rebinding" in err
+
+
+@pytest.fixture(scope="module")
+def served_on_all_interfaces(release, tmp_path_factory):
+    """`binc serve` on 0.0.0.0 (where Streamlit's banner would show an "External URL"), with one
+    deployment name from --allowed-host and one from BINC_ALLOWED_HOSTS: (port, log file)."""
+    base = tmp_path_factory.mktemp("serve-wildcard")
+    port = _free_port()
+    log = base / "serve.log"
+    env = {**os.environ, "BINC_ALLOWED_HOSTS": DEPLOYMENT_HOST_FROM_ENV, "PYTHONPATH": str(REPO)}
+    argv = ["serve", "--release", str(release), "--port", str(port), "--address", "0.0.0.0",
+            "--allowed-host", DEPLOYMENT_HOST]  # fmt: skip
+    with _serving([sys.executable, "-c", SERVE_WATCHING_THE_NETWORK, *argv], base, env, port, log):
+        time.sleep(1)  # the banner is printed just after the server starts
+        yield port, log
+
+
+def _websocket_status_as(port: int, host: str, origin: str) -> str:
+    """The status line of a WebSocket handshake with this Host header and Origin."""
+    key = base64.b64encode(os.urandom(16)).decode()
+    handshake = (
+        f"GET /_stcore/stream HTTP/1.1\r\nHost: {host}\r\nUpgrade: websocket\r\n"
+        f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
+        f"Sec-WebSocket-Protocol: streamlit\r\nOrigin: {origin}\r\n\r\n"
+    )
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
+        connection.sendall(handshake.encode())
+        return connection.recv(4096).decode(errors="replace").split("\r\n")[0]
+
+
+def test_no_network_call_while_starting_or_refusing_a_foreign_origin(served_on_all_interfaces):
+    """Streamlit looks up the external IP for its banner and for every WebSocket from a foreign
+    origin; `binc serve` does neither, and still refuses the foreign origin."""
+    port, log = served_on_all_interfaces
+    status = _websocket_status_as(port, f"127.0.0.1:{port}", EVIL_ORIGIN)
+    assert status.endswith("403 Forbidden")
+    time.sleep(0.5)
+    text = log.read_text()
+    assert "binc serve: release" in text  # the control: this is the server's log
+    assert [x for x in text.splitlines() if x.startswith("NETWORK ")] == []
+    assert "External URL" not in text
+
+
+def test_websocket_only_for_allowed_host_names(served_on_all_interfaces):
+    """DNS rebinding: evil.example resolving to this machine gives a same-origin request whose
+    Host is evil.example; the WebSocket (everything the dashboard shows) is refused."""
+    port, _ = served_on_all_interfaces
+    for host in ("localhost", "127.0.0.1", DEPLOYMENT_HOST, DEPLOYMENT_HOST_FROM_ENV):
+        status = _websocket_status_as(port, f"{host}:{port}", f"http://{host}:{port}")
+        assert status.endswith("101 Switching Protocols"), host
+    for host in ("evil.example", "statistiek.example.be.evil.example"):
+        status = _websocket_status_as(port, f"{host}:{port}", f"http://{host}:{port}")
+        assert status.endswith("403 Forbidden"), host
 
 
 # --- dependency audit: what CI is told ----------------------------------------------------------

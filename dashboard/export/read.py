@@ -3,11 +3,19 @@
 An auditor gets the file a reader gets; everything the audit needs — the dimensions, k, the measure
 kind — is recovered from the metadata that travels with it, or from the column layout (a dimension
 column is one with a matching `<dim>_label` column) when the metadata is missing.
+
+An export is a complete table: one row for every combination of its dimensions' codes (TOTAL
+included when it has margins). A file cut off — a CSV whose last line stops half-way, rows missing
+against the codes its codebook lists, a Parquet file without its footer, a workbook without the end
+of its ZIP archive — is refused, since an audit of part of a table proves nothing about the table.
 """
 
 from __future__ import annotations
 
+import csv
+import itertools
 import json
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -66,6 +74,10 @@ def read_export(path: Path) -> ExportedTable:
     except UserError:
         raise
     except Exception as error:  # any reader failure is an unreadable file, not a programmer error
+        if _cut_off(path, suffix):
+            raise UserError(
+                f"{path}: the file is incomplete (cut off before its end); export the table again"
+            ) from None
         raise UserError(
             f"{path}: cannot be read as an exported table ({type(error).__name__})"
         ) from None
@@ -76,11 +88,104 @@ def read_export(path: Path) -> ExportedTable:
     missing = [c for c in (*dimensions, *NUMBER_COLUMNS, "suppressed") if c not in frame.columns]
     if missing:
         raise UserError(f"{path}: column {missing[0]!r} is missing; is this an exported table?")
-    return ExportedTable(path, _typed(path, frame, dimensions), tuple(dimensions), metadata)
+    typed = _typed(path, frame, dimensions)
+    _check_complete(path, typed, dimensions, metadata)
+    return ExportedTable(path, typed, tuple(dimensions), metadata)
+
+
+def _cut_off(path: Path, suffix: str) -> bool:
+    """Does an unreadable Parquet or XLSX file look like the beginning of a good one, cut short?"""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(4)
+    except OSError:
+        return False
+    if suffix == ".parquet":  # a Parquet file starts and ends with PAR1; the footer is at the end
+        return head == b"PAR1" and path.read_bytes()[-4:] != b"PAR1"
+    if suffix == ".xlsx":  # a ZIP archive's directory is at its end
+        return head == b"PK\x03\x04" and not zipfile.is_zipfile(path)
+    return False
+
+
+def _check_incomplete_last_line(path: Path, text: str) -> None:
+    """A CSV cut off inside its last line: that line lacks its newline and fields or a flag."""
+    if not text or text.endswith(("\n", "\r")):
+        return
+    lines = text.splitlines()
+    if len(lines) < 2:
+        return  # a header alone, or less: the column checks say what is wrong
+    dialect = ";" if ";" in lines[0] and "," not in lines[0] else ","
+    header = next(csv.reader([lines[0]], delimiter=dialect))
+    last = next(csv.reader([lines[-1]], delimiter=dialect), [])
+    flag_at = header.index("suppressed") if "suppressed" in header else len(header) - 1
+    complete = len(last) == len(header) and last[flag_at].strip().lower() in {
+        "true",
+        "false",
+        "1",
+        "0",
+    }
+    if not complete:
+        raise UserError(
+            f"{path}: row {len(lines)} is incomplete (the file stops in the middle of it); "
+            "the file was cut off, export the table again"
+        )
+
+
+def _listed_codes(metadata: dict[str, Any], dimension: str) -> list[str] | None:
+    """The codes of one dimension as the codebook lists them, or None when it lists none."""
+    entries = (metadata.get("codes") or {}).get(dimension) if isinstance(metadata, dict) else None
+    if not isinstance(entries, list) or not entries:
+        return None
+    codes = [str(e.get("code")) if isinstance(e, dict) else str(e) for e in entries]
+    return codes if all(c not in ("", "None") for c in codes) else None
+
+
+def _check_complete(
+    path: Path, frame: pl.DataFrame, dimensions: list[str], metadata: dict[str, Any]
+) -> None:
+    """One row for every combination of the codes (the codebook's, else those in the file)."""
+    if not dimensions:
+        if frame.height != 1:
+            raise UserError(f"{path}: a table without dimensions has one row, not {frame.height}")
+        return
+    keys = list(frame.select(dimensions).iter_rows())
+    codes, listed = [], True
+    for position, dim in enumerate(dimensions):
+        known = _listed_codes(metadata, dim)
+        if known is None:
+            listed = False
+            known = list(dict.fromkeys(key[position] for key in keys))
+        codes.append(known)
+    allowed = [set(c) for c in codes]
+    seen: dict[tuple[Any, ...], int] = {}
+    for row, key in enumerate(keys, start=2):  # row 1 is the header
+        for dim, code, ok in zip(dimensions, key, allowed, strict=True):
+            if code not in ok:
+                raise UserError(
+                    f"{path}: row {row}, column {dim!r}: code {code!r} is not among the codes its "
+                    "codebook lists; does the codebook belong to another export?"
+                )
+        if key in seen:
+            raise UserError(f"{path}: row {row} repeats the cell of row {seen[key]}")
+        seen[key] = row
+    expected = 1
+    for c in codes:
+        expected *= len(c)
+    if len(seen) == expected:
+        return
+    absent = next(key for key in itertools.product(*codes) if key not in seen)
+    cell = ", ".join(f"{d}={c}" for d, c in zip(dimensions, absent, strict=True))
+    source = "the codes in its codebook" if listed else "the codes in it"
+    raise UserError(
+        f"{path}: the table is incomplete: {frame.height} of the {expected} rows that {source} "
+        f"make (no row for {cell}); was it cut off after row {frame.height + 1}? "
+        "Export the table again"
+    )
 
 
 def _read_csv(path: Path) -> tuple[pl.DataFrame, dict[str, Any]]:
     text = path.read_bytes().decode("utf-8-sig")
+    _check_incomplete_last_line(path, text)
     header = text.split("\n", 1)[0]
     # The nl-BE Excel variant uses `;` and a decimal comma; the contract CSV `,` and a point.
     excel = ";" in header and "," not in header
@@ -115,6 +220,15 @@ def _read_xlsx(path: Path) -> tuple[pl.DataFrame, dict[str, Any]]:
         node[leaf] = value
     if isinstance(metadata.get("dimensions"), str):
         metadata["dimensions"] = [d.strip() for d in metadata["dimensions"].split(",") if d.strip()]
+    try:
+        codes = pl.read_excel(path, sheet_name="codes", engine="calamine", infer_schema_length=0)
+    except Exception:  # no codes sheet: completeness is checked against the codes in the data
+        return frame, metadata
+    if {"dimension", "code"} <= set(codes.columns):
+        listed: dict[str, list[dict[str, str]]] = {}
+        for dim, code in codes.select("dimension", "code").iter_rows():
+            listed.setdefault(str(dim), []).append({"code": str(code)})
+        metadata["codes"] = listed
     return frame, metadata
 
 

@@ -3,7 +3,8 @@
 Every format carries the codebook: beside a CSV as `<name>.codebook.json`, as `metadata` and `codes`
 sheets in XLSX, as key-value metadata (key `binc`) in Parquet. Files are written to a temporary file
 in the target directory and moved into place with os.replace, so a failed export never leaves half
-a file behind and never replaces a good one.
+a file behind and never replaces a good one. The file gets the mode any new file of the user gets
+(0o666 less the umask, e.g. 0o644), not the 0o600 of a temporary file.
 """
 
 from __future__ import annotations
@@ -104,6 +105,26 @@ def codebook_path(path: Path) -> Path:
     return path.with_suffix(".codebook.json")
 
 
+def _umask() -> int:
+    """The process's umask, read without changing it (Linux); else set and restored at once."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    # Another thread creating a file meanwhile gets a stricter mode, never a looser one.
+    mask = os.umask(0o077)
+    os.umask(mask)
+    return mask
+
+
+def new_file_mode() -> int:
+    """The permission bits a newly created file gets under the current umask (0o644 under 022)."""
+    return 0o666 & ~_umask()
+
+
 def write_atomic(files: dict[Path, bytes]) -> None:
     """Write all files, each via a temporary file in its own directory; nothing is replaced on failure.
 
@@ -111,6 +132,7 @@ def write_atomic(files: dict[Path, bytes]) -> None:
     they were."""
     staged: list[tuple[str, Path]] = []
     path = next(iter(files), Path())
+    mode = new_file_mode()
     try:
         for path, content in files.items():
             handle, temporary = tempfile.mkstemp(
@@ -118,6 +140,8 @@ def write_atomic(files: dict[Path, bytes]) -> None:
             )
             staged.append((temporary, path))
             with os.fdopen(handle, "wb") as out:
+                # mkstemp makes the file 0o600; the export is the user's file like any other.
+                os.fchmod(out.fileno(), mode)
                 out.write(content)
                 out.flush()
                 os.fsync(out.fileno())
