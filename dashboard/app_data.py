@@ -18,7 +18,7 @@ import streamlit as st
 
 from dashboard.answering import answer, list_measures
 from dashboard.answering.table import AnsweredTable
-from dashboard.errors import UserError
+from dashboard.errors import TooCostlyToProtectError, UserError
 from dashboard.paths import DEMO_DIR
 from dashboard.release.artefact import Release, load_release
 
@@ -64,6 +64,13 @@ def is_synthetic() -> bool:
 class _Outcome:
     table: AnsweredTable | None
     refusal: str | None
+    costly: bool = False
+
+
+class Refusal(str):
+    """A refusal's message; `costly` when the table was too costly to protect rather than not measured."""
+
+    costly: bool = False
 
 
 def _key(where: Where) -> tuple[tuple[str, tuple[str, ...]], ...]:
@@ -80,7 +87,7 @@ def _ask(path: str, release_id: str, measure: str, by: tuple[str, ...],
     try:
         return _Outcome(answer(release(), measure, by, dict(where), totals), None)
     except UserError as refusal:
-        return _Outcome(None, str(refusal))
+        return _Outcome(None, str(refusal), isinstance(refusal, TooCostlyToProtectError))
 
 
 def ask(
@@ -90,7 +97,7 @@ def ask(
     current = release()
     outcome = _ask(str(release_path()), current.release_id, measure, tuple(by), _key(where), totals)
     if outcome.table is None:
-        raise UserError(outcome.refusal)
+        raise (TooCostlyToProtectError if outcome.costly else UserError)(outcome.refusal)
     return outcome.table
 
 
@@ -101,7 +108,9 @@ def try_ask(
     try:
         return ask(measure, by, where, totals)
     except UserError as refusal:
-        return str(refusal)
+        message = Refusal(str(refusal))
+        message.costly = isinstance(refusal, TooCostlyToProtectError)
+        return message
 
 
 @st.cache_data(show_spinner=False)

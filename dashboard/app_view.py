@@ -167,8 +167,10 @@ def current_view() -> View:
 
 
 def explain_refusal(message: str) -> None:
-    """A question outside the release's workload: say so in plain words, with the layer's reason."""
-    st.info(t("error.not_measured", message=message), icon=":material/block:")
+    """A question refused: outside the release's workload, or too costly to protect; say which in
+    plain words, with the layer's reason."""
+    key = "error.too_costly" if getattr(message, "costly", False) else "error.not_measured"
+    st.info(t(key, message=message), icon=":material/block:")
 
 
 def interval_caption(low: float | None, high: float | None, decimals: int) -> str:

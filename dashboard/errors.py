@@ -9,6 +9,10 @@ class UserError(Exception):
     """A problem with the user's input or environment, explained in one sentence naming file, row and field."""
 
 
+class TooCostlyToProtectError(UserError):
+    """A table whose small cells would cost too much work to protect; asked differently, it can be."""
+
+
 def shown(value: object, limit: int = 40) -> str:
     """A value the user typed, as a message may echo it: quoted, with newlines, control and bidi
     characters escaped (the message stays one honest line, in a terminal or a log) and cut to

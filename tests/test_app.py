@@ -110,6 +110,18 @@ def test_table_builder_explains_a_combination_outside_the_workload():
     assert any("province" in i.value for i in at.info)
 
 
+def test_table_builder_explains_a_table_too_costly_to_protect():
+    at = _open("tables")
+    # one year of the small test release by three detailed dimensions: nearly every cell below k
+    at.multiselect(key="tables_by").set_value(
+        ["partnership", "trajectory_type", "duration_band"]
+    ).run()
+    assert not at.exception
+    first_words = i18n.text("error.too_costly", "nl").split(".")[0]
+    assert any(i.value.startswith(first_words) for i in at.info)
+    assert not at.get("download_button")
+
+
 def test_compare_province_level_draws_a_map():
     at = _open("compare")
     charts = len(at.get("plotly_chart"))

@@ -84,11 +84,18 @@ def select(
     axes: Sequence[str],
     where: Mapping[str, tuple[str, ...]],
     fixed: Mapping[str, tuple[str, ...]] | None = None,
+    source: Measurement | None = None,
 ) -> Cube:
-    """Sum the best table's consistent estimates onto `axes`, keeping only `where` codes."""
+    """Sum the best table's consistent estimates onto `axes`, keeping only `where` codes.
+
+    `source` forces the measured table (it must cover the question): an answer and the pattern
+    table that decides its suppression must rest on the same numbers.
+    """
     fixed = dict(fixed or {})
     needed = list(dict.fromkeys([*axes, *where, *fixed]))
-    m = choose(release, unit, needed, {**where, **fixed})
+    m = source or choose(release, unit, needed, {**where, **fixed})
+    if not set(needed) <= set(m.dimensions):
+        raise ValueError(f"measured table {m.name} does not cover {needed}")
     index = []
     for dim, codes in zip(m.dimensions, m.domains, strict=True):
         wanted = where.get(dim) or fixed.get(dim)

@@ -18,7 +18,8 @@ from dashboard import reference
 from dashboard.answering import statistics as st
 from dashboard.answering.catalogue import MeasureDef, measure_defs
 from dashboard.answering.cube import Cube, allowed_dimensions, select, with_totals
-from dashboard.answering.table import TOTAL, AnsweredTable
+from dashboard.answering.protect import protect
+from dashboard.answering.table import TOTAL, AnsweredTable, build_frame
 from dashboard.errors import UserError, shown
 from dashboard.release.artefact import Release
 
@@ -86,22 +87,27 @@ def _answer(
     totals: bool,
 ) -> AnsweredTable:
     _check_dims(release, d, by, where)
-    if d.kind == "count":
-        cube, value, low, high, base = _count(release, d, by, where, totals)
-    elif d.name == "share":
-        cube, value, low, high, base = _share(release, by, where, totals)
-    elif d.category is not None:
-        cube, value, low, high, base = _ratio(release, d, by, where, totals)
-    else:
-        cube, value, low, high, base = _banded(release, d, by, where, totals)
-    frame = _frame(by, cube.domains[: len(by)], totals, value, low, high, base)
-    frame = _suppress(frame, by, release.k, d.kind)
+    # Suppression is always decided with the margins, shown or not (see answering/patterns.py);
+    # only a count of distinct children over years has no margin (a child is in several years).
+    margins = _margins_allowed(d, by)
+    cube, value, low, high, base = _measure(release, d, by, where, totals or margins)
+    frame = build_frame(by, cube.domains[: len(by)], totals or margins, value, low, high, base)
+
+    def pattern_arrays(dims: tuple[str, ...], kept: dict[str, tuple[str, ...]]):
+        wide = _margins_allowed(d, dims)
+        arrays = _measure(release, d, dims, kept, wide, source=cube.source, bases_only=True)
+        return wide, arrays
+
+    frame = protect(release, d.kind, d.name == "share", by, where, cube, frame, pattern_arrays)
+    if margins and not totals:
+        frame = frame.filter(*(pl.col(dim) != TOTAL for dim in by)) if by else frame
     meta = {k: v for k, v in release.metadata.items() if k not in ("domains", "dimension_meanings")}
     m = cube.source
     notes = (
         f"answered from the measured table {m.name} ({' × '.join(m.dimensions)}; ε {m.noise.epsilon:g}, "
         f"two-sided geometric noise with variance {m.noise.variance:.1f} per cell)",
-        f"values whose base is below k = {release.k} are suppressed, with complementary cells",
+        f"values whose base is below k = {release.k} are suppressed, with complementary cells "
+        "chosen with the margins and with every code of a filtered dimension",
     )
     return AnsweredTable(
         measure=d.name,
@@ -115,7 +121,25 @@ def _answer(
     )
 
 
-def _count(release, d, by, where, totals):
+def _margins_allowed(d: MeasureDef, by: tuple[str, ...]) -> bool:
+    return not (d.source_unit == "children" and "year" in by)
+
+
+def _measure(release, d, by, where, totals, source=None, bases_only=False):
+    """(cube, value, ci_low, ci_high, base) arrays of the question, margins appended if `totals`.
+
+    `bases_only`: only `base` is needed (a pattern table); medians and survival then skip their
+    bootstrap and return the base in the other three places."""
+    if d.kind == "count":
+        return _count(release, d, by, where, totals, source)
+    if d.name == "share":
+        return _share(release, by, where, totals, source)
+    if d.category is not None:
+        return _ratio(release, d, by, where, totals, source)
+    return _banded(release, d, by, where, totals, source, bases_only)
+
+
+def _count(release, d, by, where, totals, source=None):
     if d.source_unit == "children":
         if "year" not in by and len(where.get("year", ())) != 1:
             raise UserError(
@@ -125,7 +149,7 @@ def _count(release, d, by, where, totals):
             raise UserError(
                 "children: a child reached in several years would be counted more than once in a total over years; ask without totals"
             )
-    cube = select(release, d.source_unit, by, where)
+    cube = select(release, d.source_unit, by, where, source=source)
     values, cells = cube.values, cube.cells
     if totals:
         values, cells = with_totals(values, len(by)), with_totals(cells, len(by))
@@ -134,12 +158,12 @@ def _count(release, d, by, where, totals):
     return cube, values, low, high, values
 
 
-def _share(release, by, where, totals):
+def _share(release, by, where, totals, source=None):
     if not by:
         raise UserError(
             "share: give at least one dimension in by; the share is taken over the last one"
         )
-    cube = select(release, "trajectories", by, where)
+    cube = select(release, "trajectories", by, where, source=source)
     v = cube.source.cell_variance
     num, cells = cube.values, cube.cells
     if totals:
@@ -154,10 +178,17 @@ def _share(release, by, where, totals):
     return cube, value, low, high, base
 
 
-def _ratio(release, d, by, where, totals):
+def _ratio(release, d, by, where, totals, source=None):
     cat_codes = _category_domain(release, d.category)
     den_codes = d.denominator or tuple(c for c in cat_codes if c != "unknown")
-    cube = select(release, d.source_unit, (*by, d.category), where, fixed={d.category: den_codes})
+    cube = select(
+        release,
+        d.source_unit,
+        (*by, d.category),
+        where,
+        fixed={d.category: den_codes},
+        source=source,
+    )
     mask = np.isin(np.array(cube.domains[-1]), d.numerator)
     v = cube.source.cell_variance
     num = cube.values[..., mask].sum(-1)
@@ -186,28 +217,38 @@ def _bounds(dim: str, codes: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     return lower, upper
 
 
-def _banded(release, d, by, where, totals):
+def _banded(release, d, by, where, totals, source=None, bases_only=False):
     seed = _seed(release, d.name, by, where)
     n = len(by)
     if d.name == "median_waiting_days":
         codes = tuple(c for c in _category_domain(release, "waiting_band") if c != "unknown")
         cube = select(
-            release, "trajectories", (*by, "waiting_band"), where, fixed={"waiting_band": codes}
+            release,
+            "trajectories",
+            (*by, "waiting_band"),
+            where,
+            fixed={"waiting_band": codes},
+            source=source,
         )
         lower, upper = _bounds("waiting_band", cube.domains[-1])
         # days are whole numbers: band 0-7 covers [0, 8)
         return _histogram_statistic(
-            cube, n, totals, seed, lambda h: st.banded_median(h, lower, upper)
+            cube, n, totals, seed, lambda h: st.banded_median(h, lower, upper), bases_only
         )
     if d.name == "median_duration_months":
         cube = select(
-            release, "trajectories", (*by, "duration_band"), where, fixed={"status": ("ended",)}
+            release,
+            "trajectories",
+            (*by, "duration_band"),
+            where,
+            fixed={"status": ("ended",)},
+            source=source,
         )
         lower, upper = _bounds("duration_band", cube.domains[-1])
         return _histogram_statistic(
-            cube, n, totals, seed, lambda h: st.banded_median(h, lower, upper)
+            cube, n, totals, seed, lambda h: st.banded_median(h, lower, upper), bases_only
         )
-    cube = select(release, "trajectories", (*by, "duration_band", "status"), where)
+    cube = select(release, "trajectories", (*by, "duration_band", "status"), where, source=source)
     lower, upper = _bounds("duration_band", cube.domains[-2])
     ended = list(cube.domains[-1]).index("ended")
     months = float(d.parameter or 0)
@@ -215,14 +256,18 @@ def _banded(release, d, by, where, totals):
     def survival(h: np.ndarray) -> np.ndarray:
         return st.survival_at(h[..., ended], h[..., 1 - ended], upper, months)
 
-    return _histogram_statistic(cube, n, totals, seed, survival)
+    return _histogram_statistic(cube, n, totals, seed, survival, bases_only)
 
 
 def _histogram_statistic(
-    cube: Cube, n: int, totals: bool, seed: int, statistic
+    cube: Cube, n: int, totals: bool, seed: int, statistic, bases_only: bool = False
 ) -> tuple[Cube, Any, Any, Any, Any]:
     """Point estimate from the consistent histogram; interval by a seeded parametric bootstrap."""
     hist, var = cube.values, cube.variance
+    if bases_only:
+        hist = with_totals(hist, n) if totals else hist
+        base = hist.reshape(*hist.shape[:n], -1).sum(-1)
+        return cube, base, base, base, base
     rng = np.random.default_rng(seed)
     draws = np.maximum(
         hist[None] + rng.standard_normal((st.BOOTSTRAP_DRAWS, *hist.shape)) * np.sqrt(var)[None], 0
@@ -239,31 +284,6 @@ def _histogram_statistic(
     low, high = np.minimum(low, value), np.maximum(high, value)
     base = hist.reshape(*hist.shape[:n], -1).sum(-1)
     return cube, value, low, high, base
-
-
-def _frame(by, domains, totals, value, low, high, base) -> pl.DataFrame:
-    codes = [list(c) + ([TOTAL] if totals else []) for c in domains]
-    shape = tuple(len(c) for c in codes)
-    grid = np.indices(shape).reshape(len(shape), -1) if shape else np.zeros((0, 1), dtype=np.int64)
-    columns: dict[str, Any] = {
-        dim: pl.Series(dim, np.array(c, dtype=object)[grid[i]], dtype=pl.String)
-        for i, (dim, c) in enumerate(zip(by, codes, strict=True))
-    }
-    for name, array in (("value", value), ("ci_low", low), ("ci_high", high), ("base", base)):
-        columns[name] = pl.Series(
-            name,
-            np.asarray(array, dtype=np.float64).reshape(-1),
-            dtype=pl.Float64,
-            nan_to_null=True,
-        )
-    return pl.DataFrame(columns)
-
-
-def _suppress(frame: pl.DataFrame, by: tuple[str, ...], k: int, kind) -> pl.DataFrame:
-    # Imported here: the disclosure layer imports answering.table, so a top-level import would cycle.
-    from dashboard.disclosure.suppression import suppress
-
-    return suppress(frame, list(by), k, kind=kind)
 
 
 def list_measures(release: Release | None = None) -> list[dict[str, Any]]:

@@ -12,10 +12,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+import numpy as np
 import polars as pl
 
 TOTAL = "TOTAL"
@@ -38,3 +39,31 @@ class AnsweredTable:
     # Which measured table(s) answered, and any note shown to users (e.g. why cells are suppressed).
     source_tables: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+
+
+def build_frame(
+    dimensions: Sequence[str],
+    domains: Sequence[Sequence[str]],
+    totals: bool,
+    value: Any,
+    low: Any,
+    high: Any,
+    base: Any,
+) -> pl.DataFrame:
+    """The frame of an answer from its arrays (C order over the domains, each with TOTAL last when
+    `totals`), without `suppressed`; NaN becomes null."""
+    codes = [list(c) + ([TOTAL] if totals else []) for c in domains]
+    shape = tuple(len(c) for c in codes)
+    grid = np.indices(shape).reshape(len(shape), -1) if shape else np.zeros((0, 1), dtype=np.int64)
+    columns: dict[str, Any] = {
+        dim: pl.Series(dim, np.array(c, dtype=object)[grid[i]], dtype=pl.String)
+        for i, (dim, c) in enumerate(zip(dimensions, codes, strict=True))
+    }
+    for name, array in (("value", value), ("ci_low", low), ("ci_high", high), ("base", base)):
+        columns[name] = pl.Series(
+            name,
+            np.asarray(array, dtype=np.float64).reshape(-1),
+            dtype=pl.Float64,
+            nan_to_null=True,
+        )
+    return pl.DataFrame(columns)

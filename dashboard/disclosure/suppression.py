@@ -40,9 +40,20 @@ KINDS = ("count", "share", "median", "rate")
 
 
 def suppress(
-    frame: pl.DataFrame, dimensions: Sequence[str], k: int, *, kind: MeasureKind
+    frame: pl.DataFrame,
+    dimensions: Sequence[str],
+    k: int,
+    *,
+    kind: MeasureKind,
+    forced: np.ndarray | None = None,
 ) -> pl.DataFrame:
-    """The same rows and columns plus `suppressed`; value, ci_low, ci_high and base null where suppressed."""
+    """The same rows and columns plus `suppressed`; value, ci_low, ci_high and base null where suppressed.
+
+    `forced` (one bool per row) is a pattern already decided on a wider, audited table of which
+    every row here is a sum of cells (answering/patterns.py): rows it marks are hidden, and the rows
+    it leaves shown reveal nothing that table does not, so complementary cells are searched only if
+    this table's own rule hides a row the forced pattern shows.
+    """
     if isinstance(k, bool) or not isinstance(k, int) or k < 1:
         raise ValueError(f"k must be a positive integer, not {k!r}")
     if kind not in KINDS:
@@ -55,7 +66,10 @@ def suppress(
     base = frame["base"].cast(pl.Float64).to_numpy()
     # A missing base is treated as below k: nothing is shown that the rule cannot vouch for.
     hidden = np.isnan(base) | (base < k)
-    if structure.lines:
+    decided = forced is not None and not (hidden & ~np.asarray(forced, dtype=bool)).any()
+    if forced is not None:
+        hidden |= np.asarray(forced, dtype=bool)
+    if structure.lines and not decided:
         if kind == "count":
             values = frame["value"].cast(pl.Float64).to_numpy()
             hidden |= np.isnan(values)
