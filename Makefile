@@ -16,14 +16,17 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
+# The demo lives in data/demo/ (git-ignored) when started from the checkout; an installed `binc demo`
+# uses $$BINC_DEMO_DIR or ~/.local/share/binc-demo.
 demo: setup
-	$(BIN)/binc serve --demo
+	BINC_DEMO_DIR=$(CURDIR)/data/demo $(BIN)/binc serve --demo
 
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
 test: lint
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
 
 # Known vulnerabilities in the installed dependencies (pip-audit); fails only on a finding, and
@@ -34,7 +37,7 @@ audit: setup
 bench: setup
 	$(BIN)/python benchmarks/bench_ingest.py --children 620000
 	$(BIN)/python benchmarks/bench_release.py --rows 1000000 10000000
-	$(BIN)/binc demo
+	BINC_DEMO_DIR=$(CURDIR)/data/demo $(BIN)/binc demo
 	$(BIN)/python benchmarks/bench_dashboard.py --runs 10 --fresh 5
 	$(BIN)/python benchmarks/load_serve.py --sessions 50 --duration 60
 

@@ -37,7 +37,7 @@ def main() -> None:
     args = parser.parse_args()
     work = (args.keep or Path(tempfile.mkdtemp(prefix="binc-bench-"))).resolve()
     exports, warehouse = work / "exports", work / "warehouse.duckdb"
-    binc = [sys.executable, "-m", "dashboard.cli"]
+    binc = [sys.executable, "-m", "binc"]
     if not exports.exists():
         started = time.perf_counter()
         subprocess.run(

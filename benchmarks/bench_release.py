@@ -37,17 +37,17 @@ import time
 from datetime import date
 from pathlib import Path
 
-from dashboard.answering import answer
-from dashboard.errors import UserError
-from dashboard.release import load_release
-from dashboard.release.config import load_config
-from dashboard.release.measure import (
+from binc.answering import answer
+from binc.core.errors import UserError
+from binc.release.config import load_config
+from binc.release.measure import (
     _band_parameters,
     _load_public_keys,
     measuring_connection,
     read_query,
 )
-from dashboard.warehouse.schema import connect
+from binc.release_file import load_release
+from binc.warehouse.schema import connect
 
 GENERATE = """
 INSERT INTO trajectories
@@ -76,7 +76,7 @@ FROM base JOIN munis ON munis.m = (h >> 40) % {munis}
 
 
 def make_warehouse(path: Path, rows: int) -> None:
-    from dashboard import reference
+    from binc.core import reference
 
     con = connect(path, create=True)
     try:
@@ -123,7 +123,7 @@ def bare_pass(warehouse: Path) -> float:
 CHILD = """
 import json, sys
 from pathlib import Path
-from dashboard.release import build_release
+from binc.release.build import build_release
 summary = build_release(Path(sys.argv[1]), Path(sys.argv[2]))
 print(json.dumps({"seconds": summary.seconds}))
 """

@@ -62,10 +62,10 @@ def audit() -> int:
     sys.path.insert(0, str(ROOT / "tests"))
     from app_fixtures import small_release
 
-    from dashboard.answering import answer, list_measures
-    from dashboard.disclosure.audit import audit_table
-    from dashboard.errors import UserError
-    from dashboard.release import load_release
+    from binc.answering import answer, list_measures
+    from binc.core.errors import UserError
+    from binc.disclosure.audit import audit_table
+    from binc.release_file import load_release
 
     release = load_release(small_release()[0])
     triples: set[tuple[str, ...]] = set()

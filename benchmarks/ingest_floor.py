@@ -9,7 +9,7 @@ thread of this process, from time.process_time; the machine has 2 cores, so 200,
 
 (a) read: every CSV into a frame of text columns, with polars and with pyarrow (what ingest's
     reader does before any check).
-(b) write: the rows as the warehouse stores them (the real schema from dashboard.warehouse.schema,
+(b) write: the rows as the warehouse stores them (the real schema from binc.warehouse.schema,
     same column types, ENUM casts in the INSERT as the loader does) inserted into a fresh on-disk
     DuckDB file, then CHECKPOINT and close: in one transaction; in 4 (as ingest's groups of
     ~250,000 rows), where the checkpoint's vacuum merges each transaction's part-filled last row
@@ -45,12 +45,12 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from dashboard.ingest import national_number as nn
-from dashboard.ingest.format_v1 import COLUMNS
-from dashboard.ingest.pseudonymise import PseudonymKey
-from dashboard.ingest.validate import ACCEPTED_COLUMNS, parse_date
-from dashboard.reference import codes, partnerships
-from dashboard.warehouse.schema import ENUM_TYPES, create_schema
+from binc.core.format_v1 import COLUMNS
+from binc.core.national_number import normalise
+from binc.core.pseudonym_key import PseudonymKey
+from binc.core.reference import codes, partnerships
+from binc.ingest.validate import ACCEPTED_COLUMNS, parse_date
+from binc.warehouse.schema import ENUM_TYPES, create_schema
 
 
 def timed(label: str, step: Callable[[], Any], rows: int | None = None) -> Any:
@@ -228,7 +228,7 @@ def main() -> None:
     timed("pyarrow.csv.read_csv", lambda: read_pyarrow(files))
     print(f"    {rows:,} rows")
 
-    numbers = raw.select(nn.normalise("national_number").alias("n"))["n"]
+    numbers = raw.select(normalise("national_number").alias("n"))["n"]
     numbers = numbers.filter(numbers.str.contains(r"^\d{11}$"))
     print(f"(c) HMAC-SHA256 of {len(numbers):,} national numbers (normalised beforehand)")
     key = PseudonymKey(key_bytes)
@@ -244,7 +244,8 @@ def main() -> None:
         assert via_c.to_pylist() == expected.to_list()
 
     typed = typed_rows(
-        raw, key.pseudonymise(raw.select(nn.normalise("national_number").alias("n"))["n"])
+        raw,
+        key.pseudonymise(raw.select(normalise("national_number").alias("n"))["n"]),
     )
     print(f"(b) write {typed.num_rows:,} typed rows into a fresh on-disk DuckDB warehouse")
     warehouse = work / "floor.duckdb"

@@ -16,7 +16,7 @@ SLUGS = ("", "doelgroep", "duur", "resultaten", "regios", "tabellen", "methode")
 
 @dataclass(frozen=True)
 class Codes:
-    """Public codes a shared link can carry (the same lists app_view validates against)."""
+    """Public codes a shared link can carry (the same lists dashboard/ui.py validates against)."""
 
     years: tuple[str, ...]
     regions: tuple[str, ...]
@@ -24,7 +24,7 @@ class Codes:
 
     @classmethod
     def load(cls, years: tuple[str, ...]) -> Codes:
-        from dashboard import reference
+        from binc.core import reference
 
         regions = (
             *reference.partnerships()["partnership_id"],

@@ -6,7 +6,7 @@
 Starts `binc serve --release R` on a free localhost port (the demo release by default, built with
 `binc demo` when missing), warms it with one visit, then runs `--sessions` simulated visitors for
 `--duration` seconds in one asyncio loop. Each visitor opens a shared link (random page, language,
-years, region, trajectory types in the URL, as app_view.write_url writes them), then repeatedly
+years, region, trajectory types in the URL, as ui.write_url writes them), then repeatedly
 looks at the page for a think time (`--think`, uniform) and does what people do: switch page,
 change the language, the years, the region (partnership or province) or the trajectory types in
 the sidebar, or a page's own choice (measure, breakdown, level, table dimensions, toggles); now

@@ -1,7 +1,7 @@
 """The dashboard's entry point: only wiring — page config, language, banner, filters and navigation.
 
 Run through `binc serve` (which sets BINC_RELEASE). Pages live in dashboard/app_pages/ (one module
-per page) and ask dashboard.app_data for every number. Any error reaches the user as a plain
+per page) and ask dashboard.data for every number. Any error reaches the user as a plain
 sentence; tracebacks go to the server log only.
 """
 
@@ -11,9 +11,8 @@ import logging
 
 import streamlit as st
 
-from dashboard import app_data
-from dashboard import app_view as ui
-from dashboard.errors import UserError
+from binc.core.errors import UserError
+from dashboard import data, ui
 
 PAGES = (
     ("overview", "app_pages/overview.py", "overzicht", ":material/dashboard:"),
@@ -33,7 +32,7 @@ def main() -> None:
     # visitor's browser fetch it from fonts.gstatic.com (no network at run time, no third party).
     st.set_page_config(page_title="BINC · 1 Gezin, 1 Plan", page_icon="👪", layout="wide")
     try:
-        years = app_data.years()
+        years = data.years()
     except UserError as error:
         st.error(ui.t("error.no_release", message=str(error)))
         st.stop()
@@ -45,7 +44,7 @@ def main() -> None:
     ]
     page = st.navigation(pages)
     st.session_state["_view"] = ui.sidebar_filters(years)
-    if app_data.is_synthetic():
+    if data.is_synthetic():
         st.warning(ui.t("banner.synthetic"), icon=":material/science:")
     try:
         page.run()

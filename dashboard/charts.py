@@ -16,8 +16,8 @@ import plotly.graph_objects as go
 import plotly.io as pio
 import polars as pl
 
+from binc.core.resources import reference_dir
 from dashboard import i18n
-from dashboard.paths import REFERENCE_DIR
 
 OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
 GREY = "#6E6E6E"
@@ -216,7 +216,7 @@ def columns(frame: pl.DataFrame, lang: str, axis_title: str, decimals: int, *,
 
 @cache
 def _provinces_geojson() -> dict[str, Any]:
-    return json.loads((REFERENCE_DIR / "provinces.geojson").read_text(encoding="utf-8"))
+    return json.loads((reference_dir() / "provinces.geojson").read_text(encoding="utf-8"))
 
 
 def province_map(frame: pl.DataFrame, lang: str, axis_title: str, decimals: int) -> go.Figure:

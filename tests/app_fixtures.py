@@ -20,10 +20,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from dashboard.ingest.pipeline import ingest_files
-from dashboard.ingest.pseudonymise import PseudonymKey
-from dashboard.release.build import build_release
-from dashboard.synthetic.generate import generate_exports
+from binc.core.pseudonym_key import PseudonymKey
+from binc.ingest.pipeline import ingest_files
+from binc.release.build import build_release
+from binc.synthetic.generate import generate_exports
 
 APP = Path(__file__).resolve().parents[1] / "dashboard" / "app.py"
 PAGES = ("overview", "target_group", "duration", "outcomes", "compare", "tables", "method")

@@ -6,7 +6,7 @@ import csv
 from datetime import date
 from pathlib import Path
 
-from dashboard.ingest.format_v1 import COLUMNS
+from binc.core.format_v1 import COLUMNS
 
 TEST_KEY = b"test-key-0123456789-0123456789-abcdef"
 OTHER_KEY = b"another-key-9876543210-9876543210-zyx"

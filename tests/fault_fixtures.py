@@ -24,9 +24,9 @@ import duckdb
 import pytest
 from exports import TEST_KEY, national_number, row
 
-from dashboard.cli import main
-from dashboard.ingest.format_v1 import COLUMNS
-from dashboard.release import load_release
+from binc.cli import main
+from binc.core.format_v1 import COLUMNS
+from binc.release_file import load_release
 
 REPO = Path(__file__).resolve().parents[1]
 KEY_ENV = {"BINC_PSEUDONYM_KEY": TEST_KEY.decode()}
@@ -94,14 +94,14 @@ def binc(capsys: pytest.CaptureFixture[str], *args: object) -> tuple[int, str, s
 def binc_process(*args: object, **popen: object) -> subprocess.Popen[str]:
     env = {**os.environ, **KEY_ENV, "PYTHONUNBUFFERED": "1"}
     env.pop("BINC_DEBUG", None)
-    command = [sys.executable, "-m", "dashboard.cli", *map(str, args)]
+    command = [sys.executable, "-m", "binc", *map(str, args)]
     return subprocess.Popen(command, cwd=REPO, env=env, text=True, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, **popen)  # fmt: skip
 
 
 _MANY = """
 import contextlib, io, json, sys
-from dashboard.cli import main
+from binc.cli import main
 results = []
 for argv in json.loads(sys.argv[1]):
     err = io.StringIO()
@@ -182,10 +182,10 @@ def make_read_only(folder: Path, monkeypatch: pytest.MonkeyPatch) -> str:
         if not writable(folder):
             return "chattr"
         subprocess.run(["chattr", "-i", str(folder)], check=True)
-    from dashboard.release import artefact
+    from binc import release_file
 
     read_only = OSError(errno.EROFS, os.strerror(errno.EROFS))
-    real_mkstemp, real_write = tempfile.mkstemp, artefact._write_file
+    real_mkstemp, real_write = tempfile.mkstemp, release_file._write_file
 
     def mkstemp(*args, dir=None, **kwargs):
         if dir is not None and Path(dir) == folder:
@@ -197,8 +197,8 @@ def make_read_only(folder: Path, monkeypatch: pytest.MonkeyPatch) -> str:
             raise read_only
         return real_write(tmp, *args)
 
-    monkeypatch.setattr("dashboard.export.writers.tempfile.mkstemp", mkstemp)
-    monkeypatch.setattr(artefact, "_write_file", write_file)
+    monkeypatch.setattr("binc.export.writers.tempfile.mkstemp", mkstemp)
+    monkeypatch.setattr(release_file, "_write_file", write_file)
     return "simulated"
 
 

@@ -13,9 +13,9 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from dashboard import reference
-from dashboard.ingest.validate import ACCEPTED_COLUMNS
-from dashboard.warehouse.schema import bump_data_version, connect
+from binc.core import reference
+from binc.ingest.validate import ACCEPTED_COLUMNS
+from binc.warehouse.schema import bump_data_version, connect
 
 # The stored trajectory columns, as ingest produces them (minus its bookkeeping columns).
 COLUMNS = tuple(c for c in ACCEPTED_COLUMNS if c not in ("retention_until", "source_line"))

@@ -61,7 +61,7 @@ RUNNER = textwrap.dedent("""
             [f for f in detailed.stack if f.filename != __file__])
         print("".join(detailed.format()), file=sys.stderr)
     sys.excepthook = hook
-    from dashboard.cli import main
+    from binc.cli import main
     sys.exit(main(sys.argv[1:]))
 """)
 

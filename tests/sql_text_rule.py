@@ -1,10 +1,10 @@
-"""The rule for SQL text in dashboard/, checked on the syntax tree (used by test_security.py).
+"""The rule for SQL text in binc/ and dashboard/, checked on the syntax tree (used by test_security.py).
 
 Rule: the first argument of every `.execute(`, `.executemany(`, `.sql(` and `.query(` call is
 built only from
 - string literals, and `+`, f-strings and `.format()` of parts that obey the rule;
 - module-level constants whose value obeys the rule (e.g. `TOUCHED = "touched_persons"`), also
-  when imported from another dashboard module;
+  when imported from another module of ours;
 - local variables whose every assignment obeys the rule (a loop variable or `+=` never does);
 - a parameter of the enclosing function when every call of that function in the same module
   passes text that obeys the rule (e.g. `_delete(con, f"DELETE FROM persons WHERE {gone}")`);
@@ -24,38 +24,38 @@ SQL_METHODS = frozenset({"execute", "executemany", "sql", "query"})
 
 # (file relative to the repository, the expression as ast.unparse prints it) -> why it is safe
 ALLOWED: dict[tuple[str, str], str] = {
-    ("dashboard/release/artefact.py", "m.name"): (
+    ("binc/release_file.py", "m.name"): (
         "a measurement name: config.py accepts only lower-case Python identifiers"
     ),
-    ("dashboard/release/artefact.py", "name"): (
+    ("binc/release_file.py", "name"): (
         "_read_measurement raises unless name.isidentifier() before building the table name"
     ),
-    ("dashboard/release/measure.py", "dim"): (
+    ("binc/release/measure.py", "dim"): (
         "a dimension name from known_dimensions() / BAND_DIMENSIONS, constants in the code"
     ),
-    ("dashboard/release/measure.py", "', '.join((_quote(c) for c in codes))"): (
+    ("binc/release/measure.py", "', '.join((_quote(c) for c in codes))"): (
         "public codes from the reference data, each quoted as a SQL literal by _quote ('' doubling)"
     ),
-    ("dashboard/release/measure.py", "_quote(str(warehouse))"): (
+    ("binc/release/measure.py", "_quote(str(warehouse))"): (
         "the warehouse path given by the operator, quoted as a SQL literal by _quote"
     ),
-    ("dashboard/release/measure.py", "spec.query.read_text(encoding='utf-8')"): (
+    ("binc/release/measure.py", "spec.query.read_text(encoding='utf-8')"): (
         "the text of a file in queries/, the SQL a data-protection officer signs off"
     ),
-    ("dashboard/release/measure.py", "read_query('measured_trajectories')"): (
+    ("binc/release/measure.py", "read_query('measured_trajectories')"): (
         "the text of queries/measured_trajectories.sql"
     ),
-    ("dashboard/release/measure.py", "read_query('persons_over_cap')"): (
+    ("binc/release/measure.py", "read_query('persons_over_cap')"): (
         "the text of queries/persons_over_cap.sql"
     ),
-    ("dashboard/release/measure.py", "read_query('bounded_trajectories')"): (
+    ("binc/release/measure.py", "read_query('bounded_trajectories')"): (
         "the text of queries/bounded_trajectories.sql"
     ),
-    ("dashboard/warehouse/schema.py", "_enum_ddl(type_name, codes(list_name))"): (
+    ("binc/warehouse/schema.py", "_enum_ddl(type_name, codes(list_name))"): (
         "type names are the keys of the ENUM_TYPES constant; codes are quoted by _enum_ddl"
     ),
     (
-        "dashboard/warehouse/schema.py",
+        "binc/warehouse/schema.py",
         "_enum_ddl('partnership_code', tuple(partnerships()['partnership_id']))",
     ): ("public partnership codes from the reference data, quoted by _enum_ddl"),
 }
@@ -122,10 +122,12 @@ class SqlTextChecker:
                     self.report.findings.append(Finding(path, node.lineno, segment[:120]))
         return self.report
 
-    def check_tree(self, root: Path, folder: str) -> Report:
+    def check_tree(self, root: Path, *folders: str) -> Report:
         self.root = root
-        for file in sorted((root / folder).rglob("*.py")):
-            self.check_source(file.relative_to(root).as_posix(), file.read_text(encoding="utf-8"))
+        for folder in folders:
+            for file in sorted((root / folder).rglob("*.py")):
+                source = file.read_text(encoding="utf-8")
+                self.check_source(file.relative_to(root).as_posix(), source)
         return self.report
 
     # --- the rule -------------------------------------------------------------------------------
@@ -187,10 +189,10 @@ class SqlTextChecker:
         return all(self._safe(module, v, depth) for v in assigned)
 
     def _safe_import(self, module: _Module, name: str, depth: int) -> bool:
-        """`from dashboard.x import NAME`: NAME must be a module-level constant there."""
+        """`from binc.x import NAME`: NAME must be a module-level constant there."""
         for node in module.tree.body:
             if not isinstance(node, ast.ImportFrom) or not (node.module or "").startswith(
-                "dashboard."
+                ("binc.", "dashboard.")
             ):
                 continue
             for alias in node.names:

@@ -11,12 +11,12 @@ import pytest
 from release_fixtures import make_warehouse, random_trajectories
 from test_release import write_config
 
-from dashboard.answering import TOTAL, answer, list_measures
-from dashboard.errors import UserError
-from dashboard.release import Release, build_release, load_release
-from dashboard.release.build import privatise
-from dashboard.release.config import load_config
-from dashboard.release.measure import bound_contributions, measuring_connection, true_marginal
+from binc.answering import TOTAL, answer, list_measures
+from binc.core.errors import UserError
+from binc.release.build import build_release, privatise
+from binc.release.config import load_config
+from binc.release.measure import bound_contributions, measuring_connection, true_marginal
+from binc.release_file import Release, load_release
 
 
 @pytest.fixture(scope="module")

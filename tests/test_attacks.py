@@ -28,18 +28,18 @@ import pytest
 from app_fixtures import small_release
 from exports import national_number, row, write_csv
 
-from dashboard import reference
-from dashboard.answering import TOTAL, answer, list_measures
-from dashboard.app_tables import chart_frame, display_table, figure
-from dashboard.cli import main
-from dashboard.disclosure.audit import audit_table
-from dashboard.errors import UserError
-from dashboard.export.read import read_export
-from dashboard.export.writers import csv_bytes, write_export
-from dashboard.release import Release, build_release, load_release
-from dashboard.release.build import privatise
-from dashboard.release.config import load_config
-from dashboard.release.measure import bound_contributions, measuring_connection, true_marginal
+from binc.answering import TOTAL, answer, list_measures
+from binc.cli import main
+from binc.core import reference
+from binc.core.errors import UserError
+from binc.disclosure.audit import audit_table
+from binc.export.read import read_export
+from binc.export.writers import csv_bytes, write_export
+from binc.release.build import build_release, privatise
+from binc.release.config import load_config
+from binc.release.measure import bound_contributions, measuring_connection, true_marginal
+from binc.release_file import Release, load_release
+from dashboard.tables import chart_frame, display_table, figure
 
 TODAY = date(2026, 11, 29)
 K = 10

@@ -11,11 +11,11 @@ import pytest
 from scipy.optimize import linprog
 from test_suppression import grid, random_cube
 
-from dashboard.answering.table import AnsweredTable
-from dashboard.cli import main
-from dashboard.disclosure.audit import audit_table
-from dashboard.disclosure.suppression import suppress
-from dashboard.export.writers import excel_csv_bytes, write_export
+from binc.cli import main
+from binc.core.table import AnsweredTable
+from binc.disclosure.audit import audit_table
+from binc.disclosure.suppression import suppress
+from binc.export.writers import excel_csv_bytes, write_export
 
 T = "TOTAL"
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import duckdb
 
-from dashboard.demo import ensure_demo
+from binc.demo import ensure_demo
 
 
 def test_demo_builds_through_the_real_pipeline_and_reuses_its_work(

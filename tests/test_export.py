@@ -13,14 +13,14 @@ import pyarrow.parquet as pq
 import pytest
 from test_suppression import cube
 
-from dashboard.answering.table import AnsweredTable
-from dashboard.cli import main
-from dashboard.disclosure.suppression import suppress
-from dashboard.errors import UserError
-from dashboard.export import writers
-from dashboard.export.command import parse_by, parse_where
-from dashboard.export.labels import label_for
-from dashboard.export.writers import (
+from binc.cli import main
+from binc.cli.export import parse_by, parse_where
+from binc.core.errors import UserError
+from binc.core.table import AnsweredTable
+from binc.disclosure.suppression import suppress
+from binc.export import writers
+from binc.export.labels import label_for
+from binc.export.writers import (
     csv_bytes,
     excel_csv_bytes,
     parquet_bytes,

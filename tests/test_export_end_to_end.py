@@ -15,13 +15,13 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from dashboard.cli import main
+from binc.cli import main
 
 
 def _answering_ready() -> bool:
-    if importlib.util.find_spec("dashboard.release.command") is None:
+    if importlib.util.find_spec("binc.cli.release") is None:
         return False
-    return hasattr(importlib.import_module("dashboard.answering"), "answer")
+    return hasattr(importlib.import_module("binc.answering"), "answer")
 
 
 pytestmark = pytest.mark.skipif(

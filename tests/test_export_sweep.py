@@ -8,12 +8,12 @@ from pathlib import Path
 import polars as pl
 from app_fixtures import small_release
 
-from dashboard.answering import answer, list_measures
-from dashboard.disclosure.audit import audit_table
-from dashboard.errors import UserError
-from dashboard.export.read import read_export
-from dashboard.export.writers import write_export
-from dashboard.release import load_release
+from binc.answering import answer, list_measures
+from binc.core.errors import UserError
+from binc.disclosure.audit import audit_table
+from binc.export.read import read_export
+from binc.export.writers import write_export
+from binc.release_file import load_release
 
 
 def test_every_exportable_table_has_the_contract_columns_and_passes_the_audit(

@@ -1,7 +1,7 @@
 """Faults, each a one-line message naming the file (exit status 2, no traceback) with nothing lost:
 damaged or missing warehouse and release files, a release of another warehouse version, a full or
 read-only disk during release and export, an ingest killed halfway, and two processes on one
-warehouse. The product is used as users use it: `binc` (in-process through dashboard.cli.main, or
+warehouse. The product is used as users use it: `binc` (in-process through binc.cli.main, or
 as its own process where a second process is the point) and the dashboard (Streamlit AppTest).
 """
 
@@ -45,8 +45,9 @@ from fault_fixtures import (
     unchanged,
 )
 
-from dashboard.cli import main
-from dashboard.release import load_release, release_is_current
+from binc.cli import main
+from binc.release.build import release_is_current
+from binc.release_file import load_release
 
 
 @pytest.fixture(scope="module")
@@ -268,7 +269,7 @@ def test_no_space_left_is_said_in_those_words_and_loses_nothing(
         raise no_space
 
     with monkeypatch.context() as patch:
-        patch.setattr("dashboard.release.artefact._write_file", half_a_release)
+        patch.setattr("binc.release_file._write_file", half_a_release)
         code, _, err = binc(capsys, *release_into(world, release))
     one_line(
         code,
@@ -286,7 +287,7 @@ def test_no_space_left_is_said_in_those_words_and_loses_nothing(
             raise no_space
 
     with monkeypatch.context() as patch:
-        patch.setattr("dashboard.export.writers.os.fsync", fsync_then_full)
+        patch.setattr("binc.export.writers.os.fsync", fsync_then_full)
         code, _, err = binc(capsys, *export_into(table))
     one_line(
         code,
@@ -297,9 +298,7 @@ def test_no_space_left_is_said_in_those_words_and_loses_nothing(
     unchanged(release.parent, before)
 
     with monkeypatch.context() as patch:  # the release is complete, but its ledger line is not
-        patch.setattr(
-            "dashboard.release.ledger.os.fsync", lambda fd: (_ for _ in ()).throw(no_space)
-        )
+        patch.setattr("binc.release.ledger.os.fsync", lambda fd: (_ for _ in ()).throw(no_space))
         code, _, err = binc(capsys, *release_into(world, release))
     one_line(
         code,

@@ -11,13 +11,13 @@ import pytest
 from exports import TEST_KEY
 from stdnum.be import nn
 
-from dashboard.cli import main
-from dashboard.ingest.format_v1 import COLUMNS
-from dashboard.ingest.pseudonymise import PseudonymKey
-from dashboard.ingest.readers import read_export
-from dashboard.ingest.validate import validate
-from dashboard.reference import nis_crosswalk, postal_codes
-from dashboard.synthetic.generate import build_registrations, generate_exports
+from binc.cli import main
+from binc.core.format_v1 import COLUMNS
+from binc.core.pseudonym_key import PseudonymKey
+from binc.core.reference import nis_crosswalk, postal_codes
+from binc.ingest.readers import read_export
+from binc.ingest.validate import validate
+from binc.synthetic.generate import build_registrations, generate_exports
 
 CHILDREN = 2000
 SEED = 7

@@ -12,9 +12,9 @@ import polars as pl
 import pytest
 from exports import OTHER_KEY, TEST_KEY, national_number, row, write_csv
 
-from dashboard.ingest import pipeline
-from dashboard.ingest.pipeline import ingest_files
-from dashboard.ingest.pseudonymise import PseudonymKey
+from binc.core.pseudonym_key import PseudonymKey
+from binc.ingest import pipeline
+from binc.ingest.pipeline import ingest_files
 
 TODAY = date(2026, 11, 29)
 KEY = PseudonymKey(TEST_KEY)
@@ -338,8 +338,8 @@ def test_a_large_file_checked_in_pieces_gives_exactly_the_whole_file_result(
 ) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
-    from dashboard.ingest.readers import read_export
-    from dashboard.ingest.validate import validate, validate_in_pieces
+    from binc.ingest.readers import read_export
+    from binc.ingest.validate import validate, validate_in_pieces
 
     frame = read_export(_mixed_export(tmp_path)).frame
     whole = validate(frame, KEY, TODAY)
@@ -355,7 +355,7 @@ def test_a_large_file_checked_in_pieces_gives_exactly_the_whole_file_result(
 def test_ingest_of_a_file_in_pieces_stores_the_same_as_in_one(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from dashboard.ingest import prepare
+    from binc.ingest import prepare
 
     export = _mixed_export(tmp_path)
     whole = ingest(tmp_path, export, warehouse="whole.duckdb")

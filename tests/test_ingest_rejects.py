@@ -11,9 +11,9 @@ from exports import TEST_KEY, national_number, row, write_csv
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dashboard.cli import main
-from dashboard.ingest.pipeline import ingest_files
-from dashboard.ingest.pseudonymise import PseudonymKey
+from binc.cli import main
+from binc.core.pseudonym_key import PseudonymKey
+from binc.ingest.pipeline import ingest_files
 
 TODAY = date(2026, 11, 29)
 KEY = PseudonymKey(TEST_KEY)

@@ -16,8 +16,8 @@ import pytest
 import streamlit as st
 from app_fixtures import PAGES, app_release, app_test, page_path, small_release  # noqa: F401
 
-from dashboard import app_data
-from dashboard.answering import answer as real_answer
+from binc.answering import answer as real_answer
+from dashboard import data
 
 SAMPLES = (
     {},
@@ -59,7 +59,7 @@ def recorded(monkeypatch):
         return table
 
     st.cache_data.clear()
-    monkeypatch.setattr(app_data, "answer", spy)
+    monkeypatch.setattr(data, "answer", spy)
     yield tables
     st.cache_data.clear()
 

@@ -7,7 +7,7 @@ import pytest
 from diffprivlib.mechanisms import Geometric
 from scipy import stats
 
-from dashboard.release.noise import GeometricNoise
+from binc.core.noise import GeometricNoise
 
 CASES = [
     GeometricNoise(epsilon=0.5, sensitivity=3),

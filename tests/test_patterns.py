@@ -17,12 +17,13 @@ import numpy as np
 import polars as pl
 import pytest
 
-from dashboard.answering import TOTAL, answer, protect
-from dashboard.answering.patterns import PatternQuestion, pattern_questions
-from dashboard.disclosure.audit import audit_table
-from dashboard.errors import UserError
-from dashboard.release.artefact import Measurement, Release
-from dashboard.release.noise import GeometricNoise
+from binc.answering import TOTAL, answer
+from binc.core.errors import UserError
+from binc.core.noise import GeometricNoise
+from binc.disclosure import protect
+from binc.disclosure.audit import audit_table
+from binc.disclosure.patterns import PatternQuestion, pattern_questions
+from binc.release_file import Measurement, Release
 
 YEARS = ("2023", "2024", "2025")
 PARTNERSHIPS = ("P01", "P02", "P03", "P04")

@@ -13,16 +13,17 @@ import polars as pl
 import pytest
 from release_fixtures import make_warehouse, random_trajectories, trajectory
 
-from dashboard import reference
-from dashboard.cli import main
-from dashboard.errors import UserError
-from dashboard.paths import CONFIG_DIR
-from dashboard.release import build_release, load_release
-from dashboard.release.config import load_config
-from dashboard.release.consistency import consistent_estimates
-from dashboard.release.measure import bound_contributions, measuring_connection, true_marginal
+from binc.cli import main
+from binc.core import reference
+from binc.core.errors import UserError
+from binc.core.resources import default_config
+from binc.release.build import build_release
+from binc.release.config import load_config
+from binc.release.consistency import consistent_estimates
+from binc.release.measure import bound_contributions, measuring_connection, true_marginal
+from binc.release_file import load_release
 
-DEFAULT = (CONFIG_DIR / "release.toml").read_text(encoding="utf-8")
+DEFAULT = default_config().read_text(encoding="utf-8")
 
 
 def write_config(tmp_path: Path, text: str = DEFAULT, **privacy: object) -> Path:

@@ -15,8 +15,8 @@ import polars as pl
 from release_fixtures import make_warehouse, random_trajectories
 from test_release import write_config
 
-from dashboard.release.config import load_config
-from dashboard.release.measure import bound_contributions, measuring_connection
+from binc.release.config import load_config
+from binc.release.measure import bound_contributions, measuring_connection
 
 SALT = "reference-salt"
 

@@ -12,11 +12,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 from stdnum.be import nn as stdnum_nn
 
-from dashboard.cli import main
-from dashboard.ingest import national_number as nn
-from dashboard.ingest.pipeline import ingest_files
-from dashboard.ingest.pseudonymise import PseudonymKey
-from dashboard.warehouse.retention import purge
+from binc.cli import main
+from binc.core.national_number import valid_before_2000, valid_from_2000
+from binc.core.pseudonym_key import PseudonymKey
+from binc.ingest.pipeline import ingest_files
+from binc.warehouse.retention import purge
 
 KEY = PseudonymKey(TEST_KEY)
 BIRTH = date(1992, 5, 20)  # turns 35 on 2027-05-20
@@ -201,8 +201,8 @@ def test_national_number_checks_agree_with_stdnum(
     correct = f"{97 - int(('2' if y2k else '') + base) % 97:02d}"
     for number in (base + correct, base + f"{check:02d}"):
         frame = pl.DataFrame({"n": [number]}).select(
-            (nn.valid_before_2000(pl.col("n")) | nn.valid_from_2000(pl.col("n"))).alias("valid"),
-            nn.valid_from_2000(pl.col("n")).alias("from_2000"),
+            (valid_before_2000(pl.col("n")) | valid_from_2000(pl.col("n"))).alias("valid"),
+            valid_from_2000(pl.col("n")).alias("from_2000"),
         )
         assert frame["valid"][0] == stdnum_nn.is_valid(number)
         if stdnum_nn.is_valid(number):

@@ -26,8 +26,8 @@ from pathlib import Path
 import pytest
 from security_world import REPO, hostile_environment
 
-from dashboard.errors import UserError
-from dashboard.serve import HARDENING, LOCAL_HOSTS, allowed_hosts, command_line
+from binc.core.errors import UserError
+from binc.serving import HARDENING, LOCAL_HOSTS, allowed_hosts, command_line
 
 sys.path.insert(0, str(REPO / "scripts"))
 from audit_dependencies import verdict
@@ -52,21 +52,22 @@ def test_repository_config_and_serve_flags_agree():
         assert argv[argv.index(f"--{name}") + 1] == value
 
 
-# `binc serve ARGS`, reporting Streamlit's effective options (and the working directory) once
-# they are loaded, just before the server starts.
+# `binc serve ARGS`, reporting Streamlit's effective options once they are loaded, just before
+# the server starts. It runs in a folder with a hostile .streamlit/config.toml: an installed
+# `binc serve` has no repository to read settings from, so its flags must carry every one.
 SERVE_AND_REPORT = """
 import json, os, sys
 from streamlit import config
 from streamlit.web import bootstrap
-from dashboard.serve import HARDENING
+from binc.serving import HARDENING
 real_run = bootstrap.run
 def report_then_serve(*args, **kwargs):
     names = [*HARDENING, "server.maxMessageSize"]
-    effective = {"cwd": os.getcwd(), **{n: config.get_option(n) for n in names}}
+    effective = {n: config.get_option(n) for n in names}
     print("EFFECTIVE " + json.dumps(effective), flush=True)
     return real_run(*args, **kwargs)
 bootstrap.run = report_then_serve
-from dashboard.cli import main
+from binc.cli import main
 sys.exit(main(sys.argv[1:]))
 """
 
@@ -76,7 +77,6 @@ def test_serve_configuration_wins_over_hostile_config_files_and_variables(served
     line = next((x for x in log.read_text().splitlines() if x.startswith("EFFECTIVE ")), None)
     assert line is not None, log.read_text()
     effective = json.loads(line.removeprefix("EFFECTIVE "))
-    assert effective.pop("cwd") == str(REPO)  # .streamlit/config.toml of the repository is read
     assert effective.pop("server.maxMessageSize") == 7  # the control: hostile files were read
     assert {k: str(v).lower() for k, v in effective.items()} == HARDENING
 
@@ -181,7 +181,7 @@ def spy(url, timeout=5):
     print("NETWORK " + url, flush=True)
     return None
 net_util._make_blocking_http_get = spy
-from dashboard.cli import main
+from binc.cli import main
 sys.exit(main(sys.argv[1:]))
 """
 DEPLOYMENT_HOST = "statistiek.example.be"
@@ -211,7 +211,7 @@ def test_allowed_hosts_are_the_local_names_the_address_and_the_deployments_names
 
 
 def test_serve_refuses_a_wildcard_host_with_one_line(tmp_path, capsys):
-    from dashboard.cli import main
+    from binc.cli import main
 
     code = main(["serve", "--release", str(tmp_path / "r.duckdb"), "--allowed-host", "*"])
     assert code == 2

@@ -10,11 +10,12 @@ import pytest
 from app_fixtures import APP, app_release  # noqa: F401
 from streamlit.testing.v1 import AppTest
 
-from dashboard import app_data, serve
+from binc import serving
+from dashboard import data
 
 
 def _clear_caches() -> None:
-    for cached in (app_data._load, app_data._ask, app_data._measures):
+    for cached in (data._load, data._ask, data._measures):
         cached.clear()
 
 
@@ -30,8 +31,8 @@ def _first_visit(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
         return wrapper
 
     with monkeypatch.context() as patch:
-        patch.setattr(app_data, "load_release", counting("load_release", app_data.load_release))
-        patch.setattr(app_data, "answer", counting("answer", app_data.answer))
+        patch.setattr(data, "load_release", counting("load_release", data.load_release))
+        patch.setattr(data, "answer", counting("answer", data.answer))
         at = AppTest.from_file(str(APP), default_timeout=120)
         at.run()
     assert not at.exception
@@ -49,7 +50,7 @@ def test_first_visit_computes_nothing_after_the_rehearsal(
     assert without["answer"] >= 10  # headlines for two years, the trend, the release facts
 
     _clear_caches()
-    serve.rehearse_first_visit(serve.command_line(app_release, 8501, "127.0.0.1"))
+    serving.rehearse_first_visit(serving.command_line(app_release, 8501, "127.0.0.1"))
     after = _first_visit(monkeypatch)
     assert after == {"load_release": 0, "answer": 0}
     _clear_caches()
@@ -62,6 +63,6 @@ def test_a_failed_rehearsal_does_not_stop_the_server(
         raise RuntimeError("secret detail that must not be printed")
 
     monkeypatch.setattr(AppTest, "from_file", broken)
-    serve.rehearse_first_visit(["streamlit", "run", str(APP)])  # returns instead of raising
+    serving.rehearse_first_visit(["streamlit", "run", str(APP)])  # returns instead of raising
     err = capsys.readouterr().err
     assert err == "binc serve: warm-up skipped (RuntimeError)\n"

@@ -9,8 +9,8 @@ import numpy as np
 import polars as pl
 import pytest
 
-from dashboard.disclosure.audit import audit_table
-from dashboard.disclosure.suppression import suppress
+from binc.disclosure.audit import audit_table
+from binc.disclosure.suppression import suppress
 
 T = "TOTAL"
 

@@ -7,9 +7,7 @@ from itertools import pairwise
 import polars as pl
 import streamlit as st
 
-from dashboard import app_data, charts
-from dashboard import app_tables as tables
-from dashboard import app_view as ui
+from dashboard import charts, data, tables, ui
 
 MEASURES = ("trajectories", "share_planned_end", "median_duration_months", "survival_6m",
             "median_waiting_days", "share_waiting_within_month", "share_other_care_before",
@@ -27,14 +25,14 @@ level = right.radio(ui.t("compare.level"), LEVELS, key="cmp_level", horizontal=T
                     format_func=ui.labeller("dim", lang))  # fmt: skip
 where = view.where(region=False)
 
-answer = app_data.try_ask(measure, by=(level,), where=where)
+answer = data.try_ask(measure, by=(level,), where=where)
 if isinstance(answer, str):
     ui.explain_refusal(answer)
     st.stop()
 places = tables.decimals(answer)
 frame = tables.chart_frame(answer, level, lang=lang)
 frame = frame.sort(["suppressed", "value"], descending=[False, True], nulls_last=True)
-whole = app_data.try_ask(measure, where=where)
+whole = data.try_ask(measure, where=where)
 reference = None if isinstance(whole, str) or answer.kind == "count" else tables.figure(whole).value
 st.plotly_chart(charts.forest(frame, lang, tables.unit(answer, lang), places, reference=reference),
                 config=charts.config(f"binc-compare-{measure}"), key="cmp_chart")  # fmt: skip
@@ -54,7 +52,7 @@ overlapping = sum(1 for a, b in pairs if b["ci_high"] >= a["ci_low"])
 st.markdown(ui.t("compare.reading_order", overlapping=overlapping, pairs=len(pairs)))
 
 st.subheader(ui.t("compare.over_years"))
-years = app_data.try_ask(measure, by=("year", level), where=view.where(years=False, region=False))
+years = data.try_ask(measure, by=("year", level), where=view.where(years=False, region=False))
 if isinstance(years, str):
     ui.explain_refusal(years)
 else:

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import app_data, charts
-from dashboard import app_tables as tables
-from dashboard import app_view as ui
+from dashboard import charts, data, tables, ui
 
 MONTHS = (3, 6, 12)
 
@@ -19,9 +17,7 @@ series = st.radio(ui.t("duration.by"), ("none", "trajectory_type"), key="dur_by"
 by = () if series == "none" else (series,)
 
 st.subheader(ui.t("duration.bands"))
-bands = app_data.try_ask(
-    "share", by=("duration_band",), where={**view.where(), "status": ("ended",)}
-)
+bands = data.try_ask("share", by=("duration_band",), where={**view.where(), "status": ("ended",)})
 if isinstance(bands, str):
     ui.explain_refusal(bands)
 else:
@@ -30,7 +26,7 @@ else:
                     config=charts.config("binc-duration-bands"), key="dur_bands")  # fmt: skip
 
 st.subheader(ui.t("duration.median"))
-median = app_data.try_ask("median_duration_months", by=by, where=view.where())
+median = data.try_ask("median_duration_months", by=by, where=view.where())
 if isinstance(median, str):
     ui.explain_refusal(median)
 elif by:
@@ -50,7 +46,7 @@ st.subheader(ui.t("duration.survival"))
 st.write(ui.t("duration.survival_intro"))
 answers = {}
 for months in MONTHS:
-    answer = app_data.try_ask(f"survival_{months}m", by=by, where=view.where())
+    answer = data.try_ask(f"survival_{months}m", by=by, where=view.where())
     if isinstance(answer, str):
         ui.explain_refusal(answer)
         break
@@ -67,7 +63,7 @@ columns = st.columns(2)
 for column, measure in zip(
     columns, ("share_waiting_within_month", "median_waiting_days"), strict=True
 ):
-    answer = app_data.try_ask(measure, by=("year",), where=view.where(years=False, types=False))
+    answer = data.try_ask(measure, by=("year",), where=view.where(years=False, types=False))
     with column:
         if isinstance(answer, str):
             ui.explain_refusal(answer)

@@ -5,12 +5,11 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from dashboard import app_data, i18n
-from dashboard import app_view as ui
+from dashboard import data, i18n, ui
 
 view = ui.current_view()
 lang = view.language
-facts = app_data.facts()
+facts = data.facts()
 st.title(ui.t("method.title"))
 
 st.header(ui.t("method.release_header"))

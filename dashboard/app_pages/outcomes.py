@@ -5,9 +5,8 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from dashboard import app_data, charts, reference
-from dashboard import app_tables as tables
-from dashboard import app_view as ui
+from binc.core import reference
+from dashboard import charts, data, tables, ui
 
 BREAKDOWNS = ("trajectory_type", "partnership", "duration_band", "year")
 RECORDED_FOLLOW_UP = ("none", "indicated", "realised")
@@ -22,12 +21,12 @@ where = view.where(region=breakdown != "partnership")
 
 
 def overall(measure: str) -> float | None:
-    answer = app_data.try_ask(measure, where=where)
+    answer = data.try_ask(measure, where=where)
     return None if isinstance(answer, str) else tables.figure(answer).value
 
 
 st.subheader(ui.t("outcomes.planned"))
-planned = app_data.try_ask("share_planned_end", by=(breakdown,), where=where)
+planned = data.try_ask("share_planned_end", by=(breakdown,), where=where)
 if isinstance(planned, str):
     ui.explain_refusal(planned)
 else:
@@ -41,7 +40,7 @@ else:
 left, right = st.columns(2)
 with left:
     st.subheader(ui.t("outcomes.reasons"))
-    reasons = app_data.try_ask(
+    reasons = data.try_ask(
         "share", by=("end_reason",), where={**where, "end_reason": reference.codes("end_reason")}
     )
     if isinstance(reasons, str):
@@ -52,7 +51,7 @@ with left:
                         config=charts.config("binc-end-reasons"), key="out_reasons")  # fmt: skip
 with right:
     st.subheader(ui.t("outcomes.follow_up"))
-    follow = app_data.try_ask(
+    follow = data.try_ask(
         "share", by=("follow_up",), where={**where, "follow_up": RECORDED_FOLLOW_UP}
     )
     if isinstance(follow, str):
@@ -67,7 +66,7 @@ st.subheader(ui.t("outcomes.linkage"))
 st.write(ui.t("outcomes.linkage_intro"))
 parts = []
 for measure in ("share_other_care_before", "share_other_care_after"):
-    answer = app_data.try_ask(measure, by=(breakdown,), where=where)
+    answer = data.try_ask(measure, by=(breakdown,), where=where)
     if isinstance(answer, str):
         ui.explain_refusal(answer)
         continue

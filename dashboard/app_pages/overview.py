@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import app_data, charts
-from dashboard import app_tables as tables
-from dashboard import app_view as ui
+from dashboard import charts, data, tables, ui
 
 HEADLINES = (
     "trajectories",
@@ -37,7 +35,7 @@ def headline_question(measure: str, year: str | None = None) -> tuple[dict, str 
 columns = st.columns(len(HEADLINES))
 for column, measure in zip(columns, HEADLINES, strict=True):
     where, note = headline_question(measure)
-    answer = app_data.try_ask(measure, where=where)
+    answer = data.try_ask(measure, where=where)
     with column:
         if isinstance(answer, str):
             st.metric(ui.t(f"measure.{measure}"), ui.t("overview.not_available"), help=answer)
@@ -58,8 +56,8 @@ if previous in view.all_years:
     for measure in HEADLINES:
         before_where, _ = headline_question(measure, previous)
         after_where, _ = headline_question(measure, view.latest_year)
-        before = app_data.try_ask(measure, where=before_where)
-        after = app_data.try_ask(measure, where=after_where)
+        before = data.try_ask(measure, where=before_where)
+        after = data.try_ask(measure, where=after_where)
         if isinstance(before, str) or isinstance(after, str):
             continue
         old, new = tables.figure(before), tables.figure(after)
@@ -78,7 +76,7 @@ st.caption(ui.t("overview.changes_rule"))
 st.subheader(ui.t("overview.trend"))
 measure = st.selectbox(ui.t("overview.trend_measure"), [m for m in HEADLINES if m != "children"],
                        format_func=ui.labeller("measure", lang), key="overview_trend")  # fmt: skip
-trend = app_data.try_ask(measure, by=("year",), where=view.where(years=False))
+trend = data.try_ask(measure, by=("year",), where=view.where(years=False))
 if isinstance(trend, str):
     ui.explain_refusal(trend)
 else:

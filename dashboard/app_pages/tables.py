@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import app_data
-from dashboard import app_tables as tables
-from dashboard import app_view as ui
-from dashboard.export import codebook, writers
+from binc.export import codebook, writers
+from dashboard import data, tables, ui
 
 view = ui.current_view()
 lang = view.language
 st.title(ui.t("tables.title"))
 st.write(ui.t("tables.intro"))
 
-catalogue = {m["name"]: m for m in app_data.measures()}
+catalogue = {m["name"]: m for m in data.measures()}
 measure = st.selectbox(ui.t("tables.measure"), list(catalogue), key="tables_measure",
                        format_func=ui.labeller("measure", lang))  # fmt: skip
 st.caption(ui.t(f"help.{measure}"))
@@ -26,7 +24,7 @@ use_filters = left.toggle(ui.t("tables.use_filters"), value=True, key="tables_fi
 totals = right.toggle(ui.t("tables.totals"), value=False, key="tables_totals")
 
 where = view.where() if use_filters else {}
-answer = app_data.try_ask(measure, by=by, where=where, totals=totals)
+answer = data.try_ask(measure, by=by, where=where, totals=totals)
 if isinstance(answer, str):
     ui.explain_refusal(answer)
     st.stop()

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import app_data, charts
-from dashboard import app_tables as tables
-from dashboard import app_view as ui
+from dashboard import charts, data, tables, ui
 
 DIMENSIONS = ("age_band", "sex", "family_situation", "family_size_band")
 BREAKDOWNS = ("none", "year", "partnership", "trajectory_type")
@@ -24,8 +22,8 @@ breakdown = right.selectbox(ui.t("target_group.breakdown"), BREAKDOWNS, key="tg_
 
 where = view.where(region=breakdown != "partnership")
 by = (dim,) if breakdown == "none" else (breakdown, dim)
-shares = app_data.try_ask("share", by=by, where=where)
-counts = app_data.try_ask("trajectories", by=by, where=where)
+shares = data.try_ask("share", by=by, where=where)
+counts = data.try_ask("trajectories", by=by, where=where)
 if isinstance(shares, str):
     ui.explain_refusal(shares)
     st.stop()

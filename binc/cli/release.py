@@ -1,0 +1,72 @@
+"""Measure the workload declared in the release config (config/release.toml by default) on a
+warehouse, with differential-privacy noise, and write a release: noisy measurements and their
+metadata only, never a true count. Every run spends the config's ε; the lifetime total per warehouse
+is kept in privacy-ledger.jsonl beside the release and may not exceed the config's limit.
+
+With --check nothing is built or spent: the command says whether the release at --out was measured
+from the warehouse's present data (exit status 0) or from an older state or another warehouse
+(exit status 2, with both versions), e.g. before publishing a release or after an ingest.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from binc.core.errors import UserError
+from binc.release.build import build_release
+from binc.release_file import load_release
+from binc.warehouse.schema import connect, warehouse_version
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--warehouse", required=True, type=Path, help="the pseudonymised warehouse (DuckDB)"
+    )
+    parser.add_argument("--out", required=True, type=Path, help="release file to write (DuckDB)")
+    parser.add_argument(
+        "--config", type=Path, default=None, help="release config (default config/release.toml)"
+    )
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="build nothing; say whether the release at --out was measured from the warehouse's "
+        "present data (exit status 2 when not)",
+    )
+
+
+def check_current(release: Path, warehouse: Path) -> str:
+    """The release's warehouse version when it is the warehouse's present one; else a UserError
+    saying which data the release was measured from (versions are `<warehouse id>.<data version>`)."""
+    measured = str(load_release(release).metadata.get("warehouse_version", ""))
+    with connect(warehouse, read_only=True) as con:
+        present = warehouse_version(con)
+    if measured == present:
+        return present
+    measured_id, _, measured_data = measured.partition(".")
+    present_id, _, present_data = present.partition(".")
+    if measured_id != present_id:
+        raise UserError(
+            f"{release}: measured from another warehouse (version {measured}), not from "
+            f"{warehouse} (version {present}); build a release of this warehouse with `binc release`"
+        )
+    raise UserError(
+        f"{release}: measured from data version {measured_data} of {warehouse}, which is now at "
+        f"data version {present_data} (ingest or purge changed it since); rebuild it with `binc release`"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.check:
+        version = check_current(args.out, args.warehouse)
+        print(
+            f"{args.out}: current — measured from {args.warehouse} at its present version {version}"
+        )
+        return 0
+    summary = build_release(args.warehouse, args.out, args.config)
+    print(
+        f"release {summary.release_id} written to {summary.path}: {summary.measurements} tables, "
+        f"{summary.cells} cells, ε {summary.epsilon_total:g} (lifetime {summary.lifetime_epsilon:g}), "
+        f"warehouse {summary.warehouse_version}, {summary.seconds:.1f} s"
+    )
+    return 0

@@ -1,0 +1,115 @@
+"""The public domain of every dimension a release may measure: its codes, taken from reference data.
+
+Privacy model point 3: group keys come from public reference data (or the config's public list of
+years), never from the private data, so every cell — empty or not — is measured and the presence of
+a key leaks nothing. The few codes that are not in a registration code list ("ongoing",
+"not_recorded", "yes"/"no", "ended") are fixed here, in one place, because they are part of the
+measurement's definition rather than of the registration format.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cache
+
+import polars as pl
+
+from binc.core import reference
+
+# dimension -> what it means (shown in refusals, list_measures and the methodology page)
+DIMENSION_MEANINGS: dict[str, str] = {
+    "year": "start year of the trajectory",
+    "partnership": "1 Gezin, 1 Plan partnership that registered the trajectory",
+    "province": "province of the child's official address (Brussels-Capital Region as one)",
+    "municipality": "municipality of the child's official address (NIS, 2025 geography)",
+    "trajectory_type": "type of trajectory offered",
+    "age_band": "age of the child at the start of the trajectory",
+    "sex": "sex of the child",
+    "family_situation": "family situation at registration",
+    "family_size_band": "number of household members",
+    "end_reason": "why the trajectory ended ('ongoing' while it has not ended)",
+    "follow_up": "follow-up after the end ('not_recorded' when empty or still ongoing)",
+    "duration_band": "months from start to end (ended) or to the release date (ongoing)",
+    "status": "ended or ongoing on the release date",
+    "waiting_band": "days from referral to start ('unknown' without a referral date)",
+    "care_before": "the child had another youth-care trajectory that started earlier (yes/no)",
+    "care_after": "the child had another youth-care trajectory that started later (yes/no)",
+}
+
+BAND_DIMENSIONS = ("age_band", "family_size_band", "duration_band", "waiting_band")
+# Extra codes that belong to the measurement definition, not to the registration code lists.
+ONGOING = "ongoing"
+NOT_RECORDED = "not_recorded"
+STATUS_CODES = ("ended", "ongoing")
+YES_NO = ("yes", "no")
+UNKNOWN_WAITING = "unknown"
+
+# A municipality lies in exactly one province (public reference): a municipality table rolls up.
+ROLLUPS: dict[tuple[str, str], str] = {("municipality", "province"): "province_nis"}
+
+
+def known_dimensions() -> tuple[str, ...]:
+    return tuple(DIMENSION_MEANINGS)
+
+
+@cache
+def _codes(dimension: str) -> tuple[str, ...]:
+    if dimension == "partnership":
+        return tuple(reference.partnerships()["partnership_id"])
+    if dimension == "province":
+        return tuple(reference.provinces()["province_nis"])
+    if dimension == "municipality":
+        return tuple(reference.municipalities()["municipality_nis"].sort())
+    if dimension in ("trajectory_type", "sex", "family_situation"):
+        return reference.codes(dimension)
+    if dimension == "end_reason":
+        return (*reference.codes("end_reason"), ONGOING)
+    if dimension == "follow_up":
+        return (*reference.codes("follow_up"), NOT_RECORDED)
+    if dimension == "status":
+        return STATUS_CODES
+    if dimension in ("care_before", "care_after"):
+        return YES_NO
+    if dimension in BAND_DIMENSIONS:
+        frame = reference.bands().filter(pl.col("dimension") == dimension).sort("sort_order")
+        return tuple(frame["code"])
+    raise KeyError(dimension)
+
+
+def domain(dimension: str, years: Sequence[int]) -> tuple[str, ...]:
+    """The public codes of one dimension, in display order (years as text, like every code)."""
+    if dimension == "year":
+        return tuple(str(y) for y in years)
+    return _codes(dimension)
+
+
+def band_lookup(dimension: str) -> tuple[int, pl.DataFrame]:
+    """(open_lower, frame value -> code) for a banded dimension: values lowest..open_lower.
+
+    Values are clamped to `open_lower` (the lower bound of the open-ended last band) before the
+    lookup, so an exact equi-join replaces a range join over millions of rows.
+    """
+    bands = (
+        reference.bands()
+        .filter((pl.col("dimension") == dimension) & pl.col("lower").is_not_null())
+        .sort("lower")
+    )
+    open_lower = int(bands.filter(pl.col("upper").is_null())["lower"].item())
+    first = int(bands["lower"].min())
+    values = pl.DataFrame({"value": list(range(first, open_lower + 1))}, schema={"value": pl.Int32})
+    lookup = values.join_where(
+        bands.select("code", "lower", "upper"),
+        pl.col("value") >= pl.col("lower"),
+        pl.col("upper").is_null() | (pl.col("value") < pl.col("upper")),
+    ).select("value", pl.col("code").alias(dimension))
+    if lookup.height != open_lower - first + 1:
+        raise ValueError(f"data/reference/bands.csv: bands of {dimension} overlap or leave gaps")
+    return open_lower, lookup.sort("value")
+
+
+@cache
+def rollup_map(child: str, parent: str) -> dict[str, str]:
+    """child code -> parent code for a public rollup (municipality -> province)."""
+    column = ROLLUPS[(child, parent)]
+    frame = reference.municipalities()
+    return dict(zip(frame["municipality_nis"], frame[column], strict=True))

@@ -1,0 +1,170 @@
+"""The codebook that travels with every export: what each column means, every code's labels, and the
+release it came from — enough for a researcher to cite, judge and reproduce the table.
+
+The same JSON document is written beside a CSV (`<name>.codebook.json`), under the key `binc` in a
+Parquet file's key-value metadata, and flattened into the `metadata` sheet of an XLSX workbook.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import date, datetime
+from typing import Any
+
+import polars as pl
+
+from binc.core.table import AnsweredTable
+from binc.export.frame import decimals_for
+from binc.export.labels import code_list
+
+FORMAT = "binc-export/1"
+PARQUET_KEY = "binc"
+
+DIMENSION_MEANINGS = {
+    "year": "start year of the trajectory",
+    "partnership": "1 Gezin, 1 Plan partnership (demo mapping of municipalities)",
+    "province": "province of the child's official address (Brussels-Capital Region as one)",
+    "municipality": "municipality of the child's official address (NIS code, 2025 geography)",
+    "trajectory_type": "type of trajectory offered",
+    "age_band": "age of the child at the start of the trajectory",
+    "sex": "sex of the child",
+    "family_situation": "family situation at registration",
+    "family_size_band": "number of household members",
+    "end_reason": "why the trajectory ended",
+    "duration_band": "duration of the trajectory",
+    "waiting_band": "days between referral and start",
+    "follow_up": "follow-up after the trajectory ended",
+    "programme": "programme (1 Gezin, 1 Plan or other youth care)",
+}
+
+
+def _json_safe(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)
+
+
+def release_k(metadata: Mapping[str, Any]) -> int | None:
+    """The suppression threshold k recorded in release metadata (top level or under 'disclosure')."""
+    for source in (metadata, metadata.get("disclosure") or {}, metadata.get("privacy") or {}):
+        if isinstance(source, Mapping) and isinstance(source.get("k"), int):
+            return int(source["k"])
+    return None
+
+
+def _first(metadata: Mapping[str, Any], *names: str) -> Any:
+    return next((metadata[n] for n in names if metadata.get(n) not in (None, "")), None)
+
+
+def citation(table: AnsweredTable) -> str:
+    meta = table.release_metadata
+    release_id = _first(meta, "release_id", "id", "release") or "unknown release"
+    created = _first(meta, "created_at", "created")
+    epsilon = _first(meta, "epsilon_total", "total_epsilon", "epsilon", "rho_total", "rho")
+    by = ", ".join(table.dimensions) or "total"
+    parts = [
+        "Opgroeien, BINC '1 Gezin, 1 Plan' statistics",
+        f"release {release_id}" + (f" ({created})" if created else ""),
+        f"measure {table.measure} by {by}",
+    ]
+    privacy = []
+    if epsilon is not None:
+        privacy.append(f"privacy budget {epsilon}")
+    k = release_k(meta)
+    if k is not None:
+        privacy.append(f"cells with base below {k} suppressed")
+    return "; ".join(parts + privacy) + "."
+
+
+def columns_meaning(table: AnsweredTable, language: str) -> list[dict[str, str]]:
+    number_type = "integer" if decimals_for(table.kind) == 0 else "number"
+    rows = []
+    for dim in table.dimensions:
+        meaning = DIMENSION_MEANINGS.get(dim, dim.replace("_", " "))
+        rows.append({"name": dim, "type": "string", "description": f"code: {meaning}; TOTAL = all"})
+        rows.append(
+            {
+                "name": f"{dim}_label",
+                "type": "string",
+                "description": f"label of {dim} ({language})",
+            }
+        )
+    rows += [
+        {"name": "value", "type": number_type, "description": f"estimate, in {table.unit}"},
+        {"name": "ci_low", "type": number_type, "description": "lower bound of the 95% interval"},
+        {"name": "ci_high", "type": number_type, "description": "upper bound of the 95% interval"},
+        {
+            "name": "suppressed",
+            "type": "boolean",
+            "description": "true: value hidden (small base, or to protect another hidden cell); "
+            "value, ci_low and ci_high are then empty",
+        },
+    ]
+    return rows
+
+
+def codebook(table: AnsweredTable, language: str = "nl") -> dict[str, Any]:
+    """The codebook document of one exported table."""
+    frame = table.frame
+    codes = {
+        dim: code_list(dim, frame[dim].cast(pl.String).unique(maintain_order=True).to_list())
+        for dim in table.dimensions
+    }
+    decimals = decimals_for(table.kind)
+    suppressed = int(frame["suppressed"].fill_null(True).sum()) if "suppressed" in frame else None
+    return {
+        "format": FORMAT,
+        "measure": table.measure,
+        "kind": table.kind,
+        "unit": table.unit,
+        "language": language,
+        "dimensions": list(table.dimensions),
+        "columns": columns_meaning(table, language),
+        "codes": codes,
+        "totals": "rows whose dimension code is TOTAL hold the margin over all codes of that dimension",
+        "rounding": (
+            "counts and their intervals rounded to whole numbers"
+            if decimals == 0
+            else "values and intervals rounded to one decimal"
+        )
+        + " (half away from zero), after noise and post-processing",
+        "disclosure": {
+            "k": release_k(table.release_metadata),
+            "rule": "a value whose base is below k is suppressed; with totals, further cells are "
+            "suppressed so that every suppressed cell's feasible interval is at least k wide",
+            "suppressed_cells": suppressed,
+        },
+        "release": _json_safe(dict(table.release_metadata)),
+        "source_tables": list(table.source_tables),
+        "notes": list(table.notes),
+        "citation": citation(table),
+    }
+
+
+def codebook_bytes(table: AnsweredTable, language: str = "nl") -> bytes:
+    return (json.dumps(codebook(table, language), ensure_ascii=False, indent=2) + "\n").encode()
+
+
+def flatten(document: Mapping[str, Any], prefix: str = "") -> list[tuple[str, str]]:
+    """Key-value rows for the XLSX metadata sheet (nested keys joined with dots)."""
+    rows: list[tuple[str, str]] = []
+    for key, value in document.items():
+        name = f"{prefix}{key}"
+        if key == "codes":
+            continue  # its own sheet
+        if isinstance(value, Mapping):
+            rows += flatten(value, f"{name}.")
+        elif key == "columns":
+            rows += [(f"column.{c['name']}", f"{c['type']}: {c['description']}") for c in value]
+        elif isinstance(value, list):
+            rows.append((name, ", ".join(str(v) for v in value)))
+        else:
+            rows.append((name, "" if value is None else str(value)))
+    return rows

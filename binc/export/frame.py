@@ -1,0 +1,54 @@
+"""The tidy export table of an answer, exactly as DESIGN.md's export format promises.
+
+Columns, in order: for each dimension its stable code column and a `<dim>_label` column, then
+`value`, `ci_low`, `ci_high`, `suppressed`. The `base` a value rests on is never exported. Margin rows
+keep the code "TOTAL". Rounding (half away from zero, as people round by hand): counts become
+integers; shares, medians and rates keep one decimal. Where a cell is suppressed all three numbers
+are empty, whatever the input held — the export re-applies the mask rather than trust it.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from binc.core.table import AnsweredTable
+from binc.export.labels import labels_of
+
+NUMBER_COLUMNS = ("value", "ci_low", "ci_high")
+ROUND_MODE = "half_away_from_zero"
+
+
+def column_order(dimensions: tuple[str, ...]) -> list[str]:
+    """The export's column names, in order."""
+    names: list[str] = []
+    for dim in dimensions:
+        names += [dim, f"{dim}_label"]
+    return [*names, *NUMBER_COLUMNS, "suppressed"]
+
+
+def decimals_for(kind: str) -> int:
+    """Decimals written for a measure kind: whole numbers for counts, one decimal otherwise."""
+    return 0 if kind == "count" else 1
+
+
+def export_frame(table: AnsweredTable, language: str = "nl") -> pl.DataFrame:
+    """The contract columns of `table`, labels in `language` ("nl" or "en")."""
+    frame = table.frame
+    if "suppressed" not in frame.columns:
+        # Never publish a table that has not been through suppression.
+        raise ValueError(f"answer for {table.measure!r} has no 'suppressed' column; suppress first")
+    hidden = frame["suppressed"].fill_null(True) | frame["value"].is_null()
+    columns: list[pl.Series] = []
+    for dim in table.dimensions:
+        codes = frame[dim].cast(pl.String)
+        columns.append(codes.alias(dim))
+        columns.append(
+            pl.Series(f"{dim}_label", labels_of(dim, codes.to_list(), language), pl.String)
+        )
+    decimals = decimals_for(table.kind)
+    for name in NUMBER_COLUMNS:
+        numbers = frame[name].cast(pl.Float64).round(decimals, mode=ROUND_MODE)
+        numbers = pl.select(pl.when(hidden).then(None).otherwise(numbers)).to_series()
+        columns.append(numbers.cast(pl.Int64 if decimals == 0 else pl.Float64).alias(name))
+    columns.append(hidden.alias("suppressed"))
+    return pl.DataFrame(columns).select(column_order(table.dimensions))

@@ -1,0 +1,202 @@
+"""Build a release: bound contributions, measure the workload, add noise, post-process, write.
+
+The only place where true counts exist is between `measure.true_marginal` and `privatise` below,
+in memory. The shipped command has no switch that turns noise or suppression off; tests may inject
+a seeded generator through the Python API only.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+import binc
+from binc.core.dimensions import DIMENSION_MEANINGS, domain
+from binc.core.errors import UserError
+from binc.core.noise import DISTRIBUTION, GeometricNoise, release_rng
+from binc.release import ledger
+from binc.release.config import ReleaseConfig, load_config
+from binc.release.consistency import consistent_estimates
+from binc.release.measure import (
+    TrueMarginal,
+    bound_contributions,
+    measuring_connection,
+    true_marginal,
+)
+from binc.release_file import FORMAT, Measurement, load_release, write_release
+from binc.warehouse.schema import connect, warehouse_version
+
+COMPOSITION = (
+    "Pure ε-differential privacy, person level (add or remove one person with all records). "
+    "Within a release the tables' ε add up (sequential composition) to epsilon_total. Every "
+    "release re-measures all public years, so releases of the same warehouse add up too: "
+    "lifetime ε = sum over releases (recorded in privacy-ledger.jsonl beside the releases)."
+)
+
+
+@dataclass(frozen=True)
+class ReleaseSummary:
+    release_id: str
+    path: Path
+    warehouse_version: str
+    epsilon_total: float
+    lifetime_epsilon: float
+    measurements: int
+    cells: int
+    seconds: float
+
+
+def privatise(trues: list[TrueMarginal], rng: np.random.Generator) -> dict[str, Measurement]:
+    """Noisy and consistent tables from true marginals (the true counts are not kept)."""
+    noisy: dict[str, np.ndarray] = {}
+    noises: dict[str, GeometricNoise] = {}
+    for true in trues:
+        noise = GeometricNoise(epsilon=true.spec.epsilon, sensitivity=true.spec.sensitivity)
+        noisy[true.spec.name] = true.counts + noise.draw(true.counts.size, rng)
+        noises[true.spec.name] = noise
+    specs = {t.spec.name: t for t in trues}
+    estimates = consistent_estimates(
+        noisy,
+        {n: t.spec.dimensions for n, t in specs.items()},
+        {n: t.domains for n, t in specs.items()},
+        {n: t.spec.consistent_with for n, t in specs.items()},
+    )
+    return {
+        name: Measurement(
+            name=name,
+            unit=t.spec.unit,
+            dimensions=t.spec.dimensions,
+            domains=t.domains,
+            noise=noises[name],
+            noisy=noisy[name].reshape(t.shape),
+            estimate=estimates[name].reshape(t.shape),
+        )
+        for name, t in specs.items()
+    }
+
+
+def code_version() -> str:
+    """The installed package's version (its metadata, not the source checkout: no `git` at run time)."""
+    return binc.__version__
+
+
+def _metadata(
+    config: ReleaseConfig,
+    release_id: str,
+    version: str,
+    created: datetime,
+    measurements: dict[str, Measurement],
+    lifetime: float,
+) -> dict[str, Any]:
+    dims = sorted({d for m in measurements.values() for d in m.dimensions})
+    dropped = measurements.get("dropped_by_bounding")
+    return {
+        "format": FORMAT,
+        "release_id": release_id,
+        "warehouse_version": version,
+        "created_at": created.isoformat(timespec="seconds"),
+        "as_of": created.date().isoformat(),
+        "code_version": code_version(),
+        "config_file": str(config.path),
+        "privacy_unit": "person",
+        "epsilon_total": config.epsilon_total,
+        "epsilon_spent": sum(m.noise.epsilon for m in measurements.values()),
+        "lifetime_epsilon": lifetime,
+        "lifetime_epsilon_limit": config.lifetime_epsilon_limit,
+        "composition": COMPOSITION,
+        "contribution_cap": config.contribution_cap,
+        "c": config.contribution_cap,
+        "k": config.k,
+        "years": list(config.years),
+        "noise_distribution": DISTRIBUTION,
+        "bounding": {
+            "order": "md5(pseudonym | record_id | release_id), first c kept",
+            "salt": release_id,
+            "rows_dropped_noisy": None if dropped is None else int(dropped.noisy.reshape(-1)[0]),
+            "rows_dropped_note": "noisy; each person's dropped trajectories counted up to c",
+        },
+        # JSON objects are written with sorted keys; this keeps the config's (anchor-first) order.
+        "measurement_order": list(measurements),
+        "measurements": {
+            m.name: {
+                "unit": m.unit,
+                "dimensions": list(m.dimensions),
+                "share": config.measurement(m.name).share,
+                "epsilon": m.noise.epsilon,
+                "sensitivity": m.noise.sensitivity,
+                "distribution": DISTRIBUTION,
+                "alpha": m.noise.alpha,
+                "scale": m.noise.scale,
+                "noise_variance": m.noise.variance,
+                "half_width_95": m.noise.half_width(0.95),
+                "consistent_with": list(config.measurement(m.name).consistent_with),
+                "cells": int(m.noisy.size),
+            }
+            for m in measurements.values()
+        },
+        "domains": {d: list(domain(d, config.years)) for d in dims},
+        "dimension_meanings": {d: DIMENSION_MEANINGS[d] for d in dims},
+    }
+
+
+def build_release(
+    warehouse: Path, out: Path, config: Path | None = None, rng: np.random.Generator | None = None
+) -> ReleaseSummary:
+    """Measure the config's workload on `warehouse` and write the release to `out` (atomically)."""
+    started = time.perf_counter()
+    warehouse, out = Path(warehouse), Path(out)
+    cfg = load_config(config)
+    if not out.parent.is_dir():
+        raise UserError(f"--out {out}: directory {out.parent} does not exist; create it first")
+    if out.is_dir():
+        raise UserError(
+            f"--out {out} is a directory; give a file name such as {out / 'release.duckdb'}"
+        )
+    release_id = uuid.uuid4().hex
+    created = datetime.now(UTC)
+    epsilon = sum(m.epsilon for m in cfg.measurements)
+    ledger_file = ledger.ledger_path(out)
+    with measuring_connection(warehouse) as (con, version):
+        warehouse_id = version.split(".")[0]
+        lifetime = ledger.check_budget(
+            ledger_file, warehouse_id, epsilon, cfg.lifetime_epsilon_limit
+        )
+        bound_contributions(con, cfg, salt=release_id, as_of=created.date())
+        trues = [true_marginal(con, spec, cfg) for spec in cfg.measurements]
+    measurements = privatise(trues, rng if rng is not None else release_rng())
+    del trues  # the true counts go no further
+    metadata = _metadata(cfg, release_id, version, created, measurements, lifetime)
+    entry = ledger.LedgerEntry(
+        release_id, warehouse_id, version, metadata["created_at"], epsilon, out.name
+    )
+    # The ledger line is written once the new file is complete and before it replaces the old
+    # one: a failure in between can only over-count the budget spent, never under-count it.
+    write_release(
+        out, metadata, measurements, before_replace=lambda: ledger.record(ledger_file, entry)
+    )
+    return ReleaseSummary(
+        release_id=release_id,
+        path=out,
+        warehouse_version=version,
+        epsilon_total=epsilon,
+        lifetime_epsilon=lifetime,
+        measurements=len(measurements),
+        cells=sum(int(m.noisy.size) for m in measurements.values()),
+        seconds=time.perf_counter() - started,
+    )
+
+
+def release_is_current(release: Path, warehouse: Path) -> bool:
+    """True when `release` was measured from the warehouse's present data version."""
+    try:
+        meta = load_release(release).metadata
+        with connect(warehouse, read_only=True) as con:
+            return meta.get("warehouse_version") == warehouse_version(con)
+    except UserError:
+        return False

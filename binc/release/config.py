@@ -1,0 +1,253 @@
+"""The release config (config/release.toml): the whole privacy story of a release, declared in one place.
+
+It states the privacy unit, the total privacy loss ε and how it is split over the measured
+marginals, the contribution cap c, the suppression threshold k, the public years and the workload.
+This module reads it and refuses anything outside the rules, naming the rule and how to fix it —
+a privacy knob that only warns is no knob at all.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from binc.core.dimensions import ROLLUPS, known_dimensions
+from binc.core.errors import UserError
+from binc.core.resources import default_config, queries_dir
+
+UNITS = ("trajectories", "children", "dropped_trajectories")
+NOISE = "two_sided_geometric"
+# Rounding slack when the shares are decimal fractions that should add up to exactly 1.
+BUDGET_TOLERANCE = 1e-9
+
+
+@dataclass(frozen=True)
+class MeasurementSpec:
+    """One measured marginal: a table of counts over the public domain of its dimensions."""
+
+    name: str
+    unit: str  # trajectories | children | dropped_trajectories
+    dimensions: tuple[str, ...]
+    share: float  # fraction of the release's ε
+    epsilon: float
+    sensitivity: int  # L1: how much one person can change the whole table
+    consistent_with: tuple[
+        str, ...
+    ]  # coarser measurements this table is post-processed to agree with
+    query: Path
+
+
+@dataclass(frozen=True)
+class ReleaseConfig:
+    path: Path
+    epsilon_total: float
+    contribution_cap: int
+    k: int
+    first_year: int
+    last_year: int
+    lifetime_epsilon_limit: float
+    measurements: tuple[MeasurementSpec, ...]
+
+    @property
+    def years(self) -> tuple[int, ...]:
+        return tuple(range(self.first_year, self.last_year + 1))
+
+    def measurement(self, name: str) -> MeasurementSpec:
+        return next(m for m in self.measurements if m.name == name)
+
+
+def sensitivity(unit: str, dimensions: tuple[str, ...], cap: int) -> int:
+    """L1 sensitivity under adding or removing one person (with all their records).
+
+    - trajectory counts: a person keeps at most c trajectories, each in one cell → c;
+    - distinct children: a person is one count in each cell their ≤ c trajectories reach → at most
+      c cells (1 for a table without dimensions);
+    - dropped trajectories: each person's dropped rows are counted up to c → c.
+    """
+    if unit == "children" and not dimensions:
+        return 1
+    return cap
+
+
+def _fail(path: Path, where: str, message: str) -> UserError:
+    return UserError(f"{path}: {where}: {message}")
+
+
+def _require(
+    table: Mapping[str, Any], key: str, kind: type | tuple[type, ...], path: Path, where: str
+) -> Any:
+    if key not in table:
+        raise _fail(path, where, f"the field `{key}` is missing; add it")
+    value = table[key]
+    if isinstance(value, bool) or not isinstance(value, kind):
+        raise _fail(path, where, f"`{key}` = {value!r} has the wrong type")
+    return value
+
+
+def load_config(path: Path | None = None) -> ReleaseConfig:
+    """Read and check a release config; UserError naming the rule for anything not allowed."""
+    path = Path(path) if path is not None else default_config()
+    if not path.is_file():
+        raise UserError(f"{path}: no release config at this path; give --config FILE")
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise UserError(f"{path}: not valid TOML ({error}); fix the syntax") from None
+    return parse_config(raw, path)
+
+
+def parse_config(raw: Mapping[str, Any], path: Path) -> ReleaseConfig:
+    privacy = raw.get("privacy")
+    if not isinstance(privacy, Mapping):
+        raise _fail(
+            path,
+            "[privacy]",
+            "the section is missing; declare epsilon_total, contribution_cap and k",
+        )
+    if privacy.get("unit", "person") != "person":
+        raise _fail(
+            path, "[privacy] unit", "the privacy unit must be 'person' (DESIGN.md, privacy model 1)"
+        )
+    if privacy.get("noise", NOISE) != NOISE:
+        raise _fail(path, "[privacy] noise", f"only {NOISE!r} is implemented")
+    epsilon_total = float(_require(privacy, "epsilon_total", (int, float), path, "[privacy]"))
+    if not (math.isfinite(epsilon_total) and epsilon_total > 0):
+        raise _fail(path, "[privacy] epsilon_total", "must be a positive number, e.g. 1.0")
+    cap = _require(privacy, "contribution_cap", int, path, "[privacy]")
+    if cap < 1:
+        raise _fail(
+            path,
+            "[privacy] contribution_cap",
+            f"c = {cap} is not allowed; c must be at least 1 (default 3)",
+        )
+    k = _require(privacy, "k", int, path, "[privacy]")
+    if k < 1:
+        raise _fail(
+            path,
+            "[privacy] k",
+            f"k = {k} is not allowed; the suppression threshold must be at least 1",
+        )
+    lifetime = float(_require(privacy, "lifetime_epsilon_limit", (int, float), path, "[privacy]"))
+    if not (math.isfinite(lifetime) and lifetime >= epsilon_total):
+        raise _fail(path, "[privacy] lifetime_epsilon_limit", "must be at least epsilon_total")
+
+    domain = raw.get("domain")
+    if not isinstance(domain, Mapping):
+        raise _fail(path, "[domain]", "the section is missing; declare first_year and last_year")
+    first = _require(domain, "first_year", int, path, "[domain]")
+    last = _require(domain, "last_year", int, path, "[domain]")
+    if not 1990 <= first <= last <= 2100:
+        raise _fail(path, "[domain]", f"years {first}–{last} are not a valid public range")
+
+    items = raw.get("measurement")
+    if not isinstance(items, list) or not items:
+        raise _fail(
+            path, "[[measurement]]", "the workload is empty; declare at least one measurement"
+        )
+    allowed = set(known_dimensions())
+    specs: list[MeasurementSpec] = []
+    for index, item in enumerate(items, start=1):
+        specs.append(_parse_measurement(item, index, specs, allowed, epsilon_total, cap, path))
+
+    total_share = sum(s.share for s in specs)
+    if total_share > 1 + BUDGET_TOLERANCE:
+        raise UserError(
+            f"{path}: budget ledger: the measurements' shares add up to {total_share:.4f} of "
+            f"epsilon_total = {epsilon_total} (ε {total_share * epsilon_total:.4f}); the rule is that "
+            "they may not exceed 1 — lower some `share` values"
+        )
+    return ReleaseConfig(
+        path=path,
+        epsilon_total=epsilon_total,
+        contribution_cap=cap,
+        k=k,
+        first_year=first,
+        last_year=last,
+        lifetime_epsilon_limit=lifetime,
+        measurements=tuple(specs),
+    )
+
+
+def _parse_measurement(
+    item: Any,
+    index: int,
+    earlier: list[MeasurementSpec],
+    allowed: set[str],
+    epsilon_total: float,
+    cap: int,
+    path: Path,
+) -> MeasurementSpec:
+    where = f"measurement #{index}"
+    if not isinstance(item, Mapping):
+        raise _fail(path, where, "must be a table")
+    name = _require(item, "name", str, path, where)
+    where = f"measurement {name!r}"
+    if not name.isidentifier() or name != name.lower():
+        raise _fail(path, where, "the name must be lower-case letters, digits and underscores")
+    if any(s.name == name for s in earlier):
+        raise _fail(path, where, "the name is used twice; names must be unique")
+    unit = _require(item, "unit", str, path, where)
+    if unit not in UNITS:
+        raise _fail(path, where, f"unit {unit!r} is unknown; allowed: {', '.join(UNITS)}")
+    dims = _require(item, "dimensions", list, path, where)
+    unknown = [d for d in dims if d not in allowed]
+    if unknown:
+        raise _fail(
+            path,
+            where,
+            f"unknown dimension(s) {', '.join(map(str, unknown))}; allowed: {', '.join(sorted(allowed))}",
+        )
+    if len(set(dims)) != len(dims):
+        raise _fail(path, where, "a dimension is listed twice")
+    share = float(_require(item, "share", (int, float), path, where))
+    if not (math.isfinite(share) and 0 < share <= 1):
+        raise _fail(path, where, f"share = {share} must be in (0, 1]")
+    anchors = tuple(item.get("consistent_with", ()))
+    _check_anchors(anchors, tuple(dims), unit, earlier, path, where)
+    query = queries_dir() / f"{item.get('query', name)}.sql"
+    if not query.is_file():
+        raise _fail(path, where, f"no SQL file {query}; add it or set `query`")
+    return MeasurementSpec(
+        name=name,
+        unit=unit,
+        dimensions=tuple(dims),
+        share=share,
+        epsilon=share * epsilon_total,
+        sensitivity=sensitivity(unit, tuple(dims), cap),
+        consistent_with=anchors,
+        query=query,
+    )
+
+
+def _check_anchors(
+    anchors: tuple[str, ...],
+    dims: tuple[str, ...],
+    unit: str,
+    earlier: list[MeasurementSpec],
+    path: Path,
+    where: str,
+) -> None:
+    # At most two anchors: the rounding problem stays a transportation problem (integral LP).
+    if len(anchors) > 2:
+        raise _fail(path, where, "consistent_with may name at most two coarser measurements")
+    for anchor in anchors:
+        spec = next((s for s in earlier if s.name == anchor), None)
+        if spec is None:
+            raise _fail(
+                path, where, f"consistent_with names {anchor!r}, which is not declared above it"
+            )
+        if spec.unit != unit or unit != "trajectories":
+            raise _fail(
+                path, where, f"consistent_with {anchor!r}: only trajectory counts can agree"
+            )
+        for dim in spec.dimensions:
+            if dim not in dims and not any((d, dim) in ROLLUPS for d in dims):
+                raise _fail(
+                    path,
+                    where,
+                    f"consistent_with {anchor!r}: its dimension {dim!r} is not in this table",
+                )

@@ -1,0 +1,220 @@
+"""The release file: noisy measurements and their metadata, written atomically and read back read-only.
+
+Format: one DuckDB file with
+- `release_metadata(document)`: one row, a JSON document (release id, warehouse version, created at,
+  ε per table and in total, c, k, noise distribution and scale per table, bounding, code version,
+  composition and lifetime budget, the public domain of every dimension);
+- `measurements`: one row per measured table (name, unit, dimensions, ε, sensitivity, noise);
+- `cells_<name>` per table: `cell` (position in the public cube), one column of codes per
+  dimension, `noisy` (the measured count: true count + noise, may be negative) and `estimate` (the
+  consistent non-negative integer post-processing of the noisy counts).
+No true count is ever written. A reader needs nothing but this file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import numpy as np
+import polars as pl
+
+from binc.core.errors import IN_USE, UserError, storage_message, storage_problem
+from binc.core.noise import GeometricNoise
+
+FORMAT = "binc-release/1"
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """One measured table as the answering layer uses it: cubes in public-domain order."""
+
+    name: str
+    unit: str
+    dimensions: tuple[str, ...]
+    domains: tuple[tuple[str, ...], ...]
+    noise: GeometricNoise
+    noisy: np.ndarray  # int64, shape = domain sizes
+    estimate: np.ndarray  # int64 >= 0, same shape, consistent with the other tables
+
+    @property
+    def cell_variance(self) -> float:
+        return self.noise.variance
+
+
+@dataclass
+class Release:
+    """A loaded release: read once, kept in memory; answers are cached per object."""
+
+    path: Path | None
+    metadata: dict[str, Any]
+    measurements: dict[str, Measurement]
+    cache: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def k(self) -> int:
+        return int(self.metadata["k"])
+
+    @property
+    def release_id(self) -> str:
+        return str(self.metadata["release_id"])
+
+
+def write_release(
+    path: Path,
+    metadata: dict[str, Any],
+    measurements: dict[str, Measurement],
+    before_replace: Callable[[], None] | None = None,
+) -> None:
+    """Write to a temporary file next to `path`, then os.replace: readers never see half a release.
+
+    On any failure (disk full, read-only directory, ...) the temporary file is removed and the
+    previous release at `path`, if any, is left exactly as it was. `before_replace` runs once the
+    new file is complete and before it becomes visible (the privacy ledger is written there, so a
+    published release is always in the ledger).
+    """
+    tmp = path.with_name(f".{path.name}.{metadata['release_id']}.tmp")
+    wal = tmp.with_name(tmp.name + ".wal")
+    kept = "the previous release is kept" if path.exists() else "no release was written"
+    try:
+        try:
+            tmp.unlink(missing_ok=True)
+            _write_file(tmp, metadata, measurements)
+            if before_replace is not None:
+                before_replace()
+            os.replace(tmp, path)
+        except (duckdb.Error, OSError) as error:
+            message = storage_message(error, path, "the release", writing=True, kept=kept)
+            if message is None:
+                raise
+            raise UserError(message) from None
+    finally:
+        for leftover in (tmp, wal):
+            # In a read-only directory nothing was created, and unlink itself fails.
+            with contextlib.suppress(OSError):
+                leftover.unlink(missing_ok=True)
+
+
+def _write_file(tmp: Path, metadata: dict[str, Any], measurements: dict[str, Measurement]) -> None:
+    con = duckdb.connect(str(tmp))
+    try:
+        con.execute("CREATE TABLE release_metadata (document VARCHAR NOT NULL)")
+        con.execute(
+            "INSERT INTO release_metadata VALUES (?)", [json.dumps(metadata, sort_keys=True)]
+        )
+        con.execute(
+            "CREATE TABLE measurements (name VARCHAR, unit VARCHAR, dimensions VARCHAR[], "
+            "epsilon DOUBLE, sensitivity INTEGER, distribution VARCHAR, alpha DOUBLE, "
+            "noise_variance DOUBLE, cells BIGINT)"
+        )
+        for m in measurements.values():
+            con.execute(
+                "INSERT INTO measurements VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    m.name,
+                    m.unit,
+                    list(m.dimensions),
+                    m.noise.epsilon,
+                    m.noise.sensitivity,
+                    "two_sided_geometric",
+                    m.noise.alpha,
+                    m.noise.variance,
+                    int(m.noisy.size),
+                ],
+            )
+            frame = _cells_frame(m)
+            con.register("cells_frame", frame)
+            con.execute(f"CREATE TABLE cells_{m.name} AS SELECT * FROM cells_frame")
+            con.unregister("cells_frame")
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+
+
+def _cells_frame(m: Measurement) -> pl.DataFrame:
+    shape = m.noisy.shape
+    grid = np.indices(shape).reshape(len(shape), -1) if shape else np.zeros((0, 1), dtype=np.int64)
+    columns: dict[str, Any] = {"cell": np.arange(m.noisy.size, dtype=np.int64)}
+    for position, (dim, codes) in enumerate(zip(m.dimensions, m.domains, strict=True)):
+        columns[dim] = pl.Series(
+            dim, np.array(codes, dtype=object)[grid[position]], dtype=pl.String
+        )
+    columns["noisy"] = m.noisy.reshape(-1)
+    columns["estimate"] = m.estimate.reshape(-1)
+    return pl.DataFrame(columns)
+
+
+def load_release(path: Path | str) -> Release:
+    """Open a release read-only and load every measurement into memory (UserError when unusable)."""
+    path = Path(path)
+    if not path.is_file():
+        raise UserError(f"{path}: no release at this path; build one with `binc release`")
+    try:
+        con = duckdb.connect(str(path), read_only=True)
+    except duckdb.Error as error:
+        problem = storage_problem(error)
+        if problem is not None and problem[0] == IN_USE:
+            raise UserError(
+                f"{path}: the release is in use by another process; try again when it finishes"
+            ) from None
+        raise UserError(
+            f"{path}: cannot be opened as a release (not a DuckDB file, or corrupt); rebuild it with `binc release`"
+        ) from None
+    try:
+        try:
+            tables = {
+                r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()
+            }
+            if "release_metadata" not in tables and "warehouse_meta" in tables:
+                raise UserError(
+                    f"{path}: this is a BINC warehouse, not a release; build a release from it "
+                    "with `binc release --warehouse`"
+                )
+            document = con.execute("SELECT document FROM release_metadata").fetchall()[0][0]
+            metadata = json.loads(document)
+            if metadata.get("format") != FORMAT:
+                raise UserError(
+                    f"{path}: release format {metadata.get('format')!r} is not {FORMAT!r}; rebuild it with `binc release`"
+                )
+            measurements = {
+                name: _read_measurement(
+                    con, name, metadata["measurements"][name], metadata["domains"]
+                )
+                for name in metadata["measurement_order"]
+            }
+        except (duckdb.Error, json.JSONDecodeError, KeyError, TypeError, ValueError):
+            raise UserError(
+                f"{path}: this file is not a complete BINC release (missing or corrupt tables); rebuild it with `binc release`"
+            ) from None
+    finally:
+        con.close()
+    return Release(path=path, metadata=metadata, measurements=measurements)
+
+
+def _read_measurement(
+    con: duckdb.DuckDBPyConnection, name: str, spec: dict[str, Any], domains: dict[str, list[str]]
+) -> Measurement:
+    dims = tuple(spec["dimensions"])
+    doms = tuple(tuple(domains[d]) for d in dims)
+    shape = tuple(len(d) for d in doms)
+    if not name.isidentifier():
+        raise ValueError(name)
+    data = con.sql(f"SELECT noisy, estimate FROM cells_{name} ORDER BY cell").to_arrow_table()
+    noisy = data.column("noisy").to_numpy().astype(np.int64)
+    if noisy.size != int(np.prod(shape, dtype=np.int64)):
+        raise ValueError(f"cells_{name} has {noisy.size} cells")
+    return Measurement(
+        name=name,
+        unit=spec["unit"],
+        dimensions=dims,
+        domains=doms,
+        noise=GeometricNoise(epsilon=float(spec["epsilon"]), sensitivity=int(spec["sensitivity"])),
+        noisy=noisy.reshape(shape),
+        estimate=data.column("estimate").to_numpy().astype(np.int64).reshape(shape),
+    )

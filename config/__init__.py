@@ -1,0 +1,1 @@
+"""The default release configuration; shipped as package data (binc.default_config)."""

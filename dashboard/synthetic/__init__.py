@@ -1,4 +1,0 @@
-"""Synthetic provider exports (registration format v1): realistic, seeded, never a real person.
-
-Entry point: `dashboard.synthetic.generate.generate_exports`; the recipe is in `recipe.py`.
-"""

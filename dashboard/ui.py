@@ -1,0 +1,191 @@
+"""What the user is looking at: language and sidebar filters, mirrored in the URL so a view can be shared.
+
+The sidebar is drawn once per run by app.py; pages read the same choices with `current_view()`.
+Query parameters (`lang`, `year`, `region`, `type`) seed the widgets when a session starts and are
+rewritten after every change, so copying the address bar copies the view. Values from the URL are
+checked against the public code lists; anything unknown is ignored, never shown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import streamlit as st
+
+from binc.core import reference
+from binc.export.labels import label_for
+from dashboard import i18n
+
+ALL = "ALL"
+LANG_KEY, YEARS_KEY, REGION_KEY, TYPES_KEY = "f_lang", "f_years", "f_region", "f_types"
+URL = {LANG_KEY: "lang", YEARS_KEY: "year", REGION_KEY: "region", TYPES_KEY: "type"}
+SEEDED = "_seeded_from_url"
+
+
+def language() -> str:
+    value = st.session_state.get(LANG_KEY)
+    return value if value in i18n.LANGUAGES else i18n.DEFAULT_LANGUAGE
+
+
+def t(key: str, **values: object) -> str:
+    """UI text in the session's language."""
+    return i18n.text(key, language(), **values)
+
+
+def label(dimension: str, code: str, lang: str | None = None) -> str:
+    """A code's label: the reference labels, or the UI file for codes a release adds (status, yes/no)."""
+    lang = lang or language()
+    key = f"code.{dimension}.{code}"
+    if key in i18n.keys(lang):
+        return i18n.text(key, lang)
+    return label_for(dimension, code, lang)
+
+
+def number(value: float | None, decimals: int = 0) -> str:
+    return i18n.format_number(value, language(), decimals)
+
+
+def partnerships() -> tuple[str, ...]:
+    return tuple(reference.partnerships()["partnership_id"])
+
+
+def provinces() -> tuple[str, ...]:
+    return tuple(reference.provinces()["province_nis"])
+
+
+def trajectory_types() -> tuple[str, ...]:
+    return reference.codes("trajectory_type")
+
+
+@dataclass(frozen=True)
+class View:
+    language: str
+    years: tuple[str, ...]  # chosen start years (never empty: none chosen = all)
+    all_years: tuple[str, ...]
+    region: str  # ALL, a partnership code or a province code
+    types: tuple[str, ...]  # chosen trajectory types (empty = all)
+
+    @property
+    def region_dimension(self) -> str | None:
+        if self.region == ALL:
+            return None
+        return "partnership" if self.region in partnerships() else "province"
+
+    @property
+    def latest_year(self) -> str:
+        return max(self.years)
+
+    def where(
+        self, *, years: bool = True, region: bool = True, types: bool = True
+    ) -> dict[str, tuple[str, ...]]:
+        """The filters as an `answer(where=...)` mapping; leave out what a panel breaks down by."""
+        result: dict[str, tuple[str, ...]] = {}
+        if years and tuple(self.years) != tuple(self.all_years):
+            result["year"] = self.years
+        if region and self.region_dimension is not None:
+            result[self.region_dimension] = (self.region,)
+        if types and self.types:
+            result["trajectory_type"] = self.types
+        return result
+
+
+def _valid(values: Sequence[str], allowed: Sequence[str]) -> list[str]:
+    return [v for v in dict.fromkeys(values) if v in allowed]
+
+
+def seed_from_url(all_years: Sequence[str]) -> None:
+    """Once per session: take the filters from the URL (ignoring unknown values)."""
+    if st.session_state.get(SEEDED):
+        return
+    params = st.query_params
+    lang = params.get("lang")
+    st.session_state[LANG_KEY] = lang if lang in i18n.LANGUAGES else i18n.DEFAULT_LANGUAGE
+    years = _valid(params.get_all("year"), all_years)
+    st.session_state[YEARS_KEY] = years or [max(all_years)]
+    region = params.get("region")
+    st.session_state[REGION_KEY] = region if region in (*partnerships(), *provinces()) else ALL
+    st.session_state[TYPES_KEY] = _valid(params.get_all("type"), trajectory_types())
+    st.session_state[SEEDED] = True
+
+
+def language_switch() -> None:
+    st.sidebar.segmented_control(
+        "Taal / Language", list(i18n.LANGUAGES), key=LANG_KEY, required=True,
+        format_func=lambda code: code.upper(),
+    )  # fmt: skip
+
+
+def sidebar_filters(all_years: Sequence[str]) -> View:
+    """Draw the shared filters and return the view they describe."""
+    lang = language()
+    sidebar = st.sidebar
+    sidebar.header(t("filters.header"))
+    sidebar.multiselect(
+        t("filters.years"), list(all_years), key=YEARS_KEY, help=t("filters.years_help")
+    )
+    regions = [ALL, *partnerships(), *provinces()]
+    sidebar.selectbox(t("filters.region"), regions, key=REGION_KEY, format_func=lambda code: _region_label(code, lang),
+                      help=t("filters.region_help"))  # fmt: skip
+    sidebar.multiselect(
+        t("filters.types"), list(trajectory_types()), key=TYPES_KEY,
+        format_func=code_labeller("trajectory_type", lang), placeholder=t("filters.all_types"),
+    )  # fmt: skip
+    chosen = tuple(sorted(st.session_state.get(YEARS_KEY) or all_years))
+    view = View(lang, chosen, tuple(all_years), st.session_state[REGION_KEY],
+                tuple(st.session_state.get(TYPES_KEY) or ()))  # fmt: skip
+    write_url(view)
+    return view
+
+
+def _region_label(code: str, lang: str) -> str:
+    if code == ALL:
+        return i18n.text("filters.all_regions", lang)
+    if code in partnerships():
+        return i18n.text("filters.partnership_option", lang, name=label("partnership", code, lang))
+    return i18n.text("filters.province_option", lang, name=label("province", code, lang))
+
+
+def write_url(view: View) -> None:
+    """Mirror the view in the query parameters (defaults left out to keep links short)."""
+    wanted: dict[str, str | list[str]] = {"lang": view.language, "year": list(view.years)}
+    if view.region != ALL:
+        wanted["region"] = view.region
+    if view.types:
+        wanted["type"] = list(view.types)
+    current = {key: st.query_params.get_all(key) for key in st.query_params}
+    normal = {key: value if isinstance(value, list) else [value] for key, value in wanted.items()}
+    if current != normal:
+        st.query_params.from_dict(wanted)
+
+
+def current_view() -> View:
+    """The view chosen in the sidebar during this run (pages call this; app.py draws the sidebar)."""
+    view = st.session_state.get("_view")
+    if not isinstance(view, View):
+        raise RuntimeError("the sidebar has not been drawn in this run")
+    return view
+
+
+def explain_refusal(message: str) -> None:
+    """A question refused: outside the release's workload, or too costly to protect; say which in
+    plain words, with the layer's reason."""
+    key = "error.too_costly" if getattr(message, "costly", False) else "error.not_measured"
+    st.info(t(key, message=message), icon=":material/block:")
+
+
+def interval_caption(low: float | None, high: float | None, decimals: int) -> str:
+    return t("chart.interval_caption", low=number(low, decimals), high=number(high, decimals))
+
+
+def suppressed_note() -> None:
+    st.caption(t("chart.suppressed_note"))
+
+
+def labeller(prefix: str, lang: str) -> Callable[[str], str]:
+    """A widget format_func bound to one language (it must not read session state when called later)."""
+    return lambda code: i18n.text(f"{prefix}.{code}", lang)
+
+
+def code_labeller(dimension: str, lang: str) -> Callable[[str], str]:
+    return lambda code: label(dimension, code, lang)

@@ -1,0 +1,1 @@
+"""The SQL of every measurement, one file per measured table; shipped as package data (binc.queries)."""
