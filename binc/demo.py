@@ -2,7 +2,7 @@
 (`binc.core.resources.demo_dir`).
 
 Each step runs only when its output is missing or stale, so `binc serve --demo` is fast after
-the first time. The demo's pseudonymisation key is a throwaway file outside data/ (see
+the first time. The demo's pseudonymisation key is a throwaway file outside the demo folder (see
 `binc.core.resources.demo_key_file`), never beside the data it protects.
 """
 
@@ -43,8 +43,10 @@ def ensure_demo(base: Path | None = None, *, children: int | None = None) -> Dem
     paths = demo_paths(base)
     if not paths.exports.exists() or not any(paths.exports.iterdir()):
         print(f"demo: generating synthetic provider exports in {paths.exports} …", flush=True)
-        kwargs = {} if children is None else {"children": children}
-        generate_exports(paths.exports, seed=DEMO_SEED, **kwargs)
+        if children is None:
+            generate_exports(paths.exports, seed=DEMO_SEED)
+        else:
+            generate_exports(paths.exports, children=children, seed=DEMO_SEED)
     if not paths.warehouse.exists():
         key_file = demo_key_file()
         if not key_file.exists():

@@ -1,7 +1,7 @@
 """The dashboard's entry point: only wiring — page config, language, banner, filters and navigation.
 
-Run through `binc serve` (which sets BINC_RELEASE). Pages live in dashboard/app_pages/ (one module
-per page) and ask dashboard.data for every number. Any error reaches the user as a plain
+Run through `binc serve` (which sets BINC_RELEASE). Pages are listed in dashboard/navigation.py;
+each is a script in dashboard/app_pages/ that asks dashboard.data for every number. Any error reaches the user as a plain
 sentence; tracebacks go to the server log only.
 """
 
@@ -13,16 +13,7 @@ import streamlit as st
 
 from binc.core.errors import UserError
 from dashboard import data, ui
-
-PAGES = (
-    ("overview", "app_pages/overview.py", "overzicht", ":material/dashboard:"),
-    ("target_group", "app_pages/target_group.py", "doelgroep", ":material/groups:"),
-    ("duration", "app_pages/duration.py", "duur", ":material/schedule:"),
-    ("outcomes", "app_pages/outcomes.py", "resultaten", ":material/flag:"),
-    ("compare", "app_pages/compare.py", "regios", ":material/compare_arrows:"),
-    ("tables", "app_pages/tables.py", "tabellen", ":material/table_view:"),
-    ("method", "app_pages/method.py", "methode", ":material/info:"),
-)
+from dashboard.navigation import PAGES
 
 log = logging.getLogger("binc.dashboard")
 
@@ -39,8 +30,14 @@ def main() -> None:
     ui.seed_from_url(years)
     ui.language_switch()
     pages = [
-        st.Page(path, title=ui.t(f"page.{name}"), url_path=slug, icon=icon, default=i == 0)
-        for i, (name, path, slug, icon) in enumerate(PAGES)
+        st.Page(
+            page.script,
+            title=ui.t(f"page.{page.name}"),
+            url_path=page.slug,
+            icon=page.icon,
+            default=i == 0,
+        )
+        for i, page in enumerate(PAGES)
     ]
     page = st.navigation(pages)
     st.session_state["_view"] = ui.sidebar_filters(years)

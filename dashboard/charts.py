@@ -67,7 +67,9 @@ def _errors(frame: pl.DataFrame) -> tuple[list[float], list[float]]:
     return plus, minus
 
 
-def _style(fig: go.Figure, lang: str, title: str | None, axis_title: str, height: int) -> go.Figure:
+def _style(
+    fig: go.Figure, lang: str, title: str | None, axis_title: str, height: float
+) -> go.Figure:
     fig.update_layout(
         separators=i18n.plotly_separators(lang), height=height,
         title=title, margin={"l": 10, "r": 140, "t": 50 if title else 20, "b": 40},

@@ -103,8 +103,10 @@ def change_exceeds_noise(before: Figure, after: Figure) -> bool:
     Each interval is value ± half-width; for independent noise the difference has half-width
     √(h₁² + h₂²) (normal approximation), so a change beyond that is more than noise.
     """
-    if before.suppressed or after.suppressed:
+    if before.value is None or after.value is None:  # suppressed
         return False
+    if before.low is None or before.high is None or after.low is None or after.high is None:
+        return False  # a shown value without an interval: no noise to compare the change with
     h1 = (before.high - before.low) / 2
     h2 = (after.high - after.low) / 2
     return abs(after.value - before.value) > (h1**2 + h2**2) ** 0.5

@@ -12,6 +12,8 @@ All arrays are vectorised over the answer's cells: no per-cell Python loops.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 Z95 = 1.959963984540054
@@ -66,7 +68,10 @@ def survival_at(
 
 
 def bootstrap(
-    statistic, bands: list[np.ndarray], variances: list[np.ndarray], seed: int
+    statistic: Callable[..., np.ndarray],
+    bands: list[np.ndarray],
+    variances: list[np.ndarray],
+    seed: int,
 ) -> tuple[np.ndarray, np.ndarray]:
     """2.5% and 97.5% quantiles of `statistic(*bands)` re-drawn with the known noise."""
     rng = np.random.default_rng(seed)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from binc.answering import DIMENSIONS, MEASURES, answer
 from binc.core.errors import UserError, shown
-from binc.export.labels import LANGUAGES
+from binc.core.reference import LANGUAGES
 from binc.export.writers import FORMATS, write_export
 from binc.release_file import load_release
 

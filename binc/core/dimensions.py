@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import cache
+from typing import cast
 
 import polars as pl
 
@@ -95,7 +96,9 @@ def band_lookup(dimension: str) -> tuple[int, pl.DataFrame]:
         .sort("lower")
     )
     open_lower = int(bands.filter(pl.col("upper").is_null())["lower"].item())
-    first = int(bands["lower"].min())
+    # min() is typed as any literal or None; `lower` is Int32, nulls filtered out and the open band
+    # found above, so it is an int.
+    first = cast(int, bands["lower"].min())
     values = pl.DataFrame({"value": list(range(first, open_lower + 1))}, schema={"value": pl.Int32})
     lookup = values.join_where(
         bands.select("code", "lower", "upper"),

@@ -1,4 +1,4 @@
-"""Registration format v1: the columns a provider export must have (DESIGN.md)."""
+"""Registration format v1: the columns a provider export must have (docs/design.md §5)."""
 
 from __future__ import annotations
 

@@ -9,9 +9,19 @@ checked against its birth date: a 2010 child with check digits of the pre-2000 r
 
 from __future__ import annotations
 
+from typing import Any
+
 import polars as pl
 
 _SEPARATORS = r"[.\-\s/]"
+# For births from 2000 on, a 2 is put in front of the nine digits before taking the remainder.
+FROM_2000 = 2_000_000_000
+
+
+def check_digits(first_nine: Any, born_from_2000: Any) -> Any:
+    """The check digits 97 − ((2 × 10⁹ if born from 2000) + YYMMDDSSS) mod 97: the one rule, for a
+    polars expression (validation) or numpy arrays (the synthetic generator) alike."""
+    return 97 - (first_nine + FROM_2000 * born_from_2000) % 97
 
 
 def normalise(column: str) -> pl.Expr:
@@ -35,11 +45,11 @@ def _check_digits(normalised: pl.Expr) -> pl.Expr:
 
 
 def valid_before_2000(normalised: pl.Expr) -> pl.Expr:
-    return (97 - _first_nine(normalised) % 97) == _check_digits(normalised)
+    return check_digits(_first_nine(normalised), 0) == _check_digits(normalised)
 
 
 def valid_from_2000(normalised: pl.Expr) -> pl.Expr:
-    return (97 - (_first_nine(normalised) + 2_000_000_000) % 97) == _check_digits(normalised)
+    return check_digits(_first_nine(normalised), 1) == _check_digits(normalised)
 
 
 def encoded_birth_date(normalised: pl.Expr) -> pl.Expr:

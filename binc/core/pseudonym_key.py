@@ -90,7 +90,7 @@ def load_key(key_file: Path | None) -> PseudonymKey:
 
 
 def create_key_file(path: Path) -> Path:
-    """Write a new random key readable only by the owner (used by the demo, outside data/)."""
+    """Write a new random key readable only by the owner (used by the demo, outside the demo folder)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(descriptor, "w") as handle:

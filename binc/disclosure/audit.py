@@ -126,7 +126,7 @@ def _components(structure: TableStructure, suppressed: np.ndarray) -> list[list[
 
 def _line_rhs(
     structure: TableStructure, line_number: int, values: np.ndarray, suppressed: np.ndarray
-):
+) -> tuple[dict[int, float], float]:
     """Coefficients of the suppressed members and the constant they must sum to (children +1, margin -1)."""
     line = structure.lines[line_number]
     coefficients: dict[int, float] = {}
@@ -308,8 +308,8 @@ def audit_table(
 
     values = frame["value"].cast(pl.Float64).fill_null(0.0).to_numpy()
     found = feasible_intervals(structure, values, suppressed)
-    intervals = []
-    violations = []
+    found_intervals: list[CellInterval] = []
+    too_narrow: list[CellInterval] = []
     consistent = True
     for cell in cells:
         bounds = found[cell]
@@ -319,8 +319,8 @@ def audit_table(
         else:
             interval = CellInterval(structure.keys[cell], bounds[0], bounds[1])
             if bounds[1] - bounds[0] < k - TOLERANCE:
-                violations.append(interval)
-        intervals.append(interval)
+                too_narrow.append(interval)
+        found_intervals.append(interval)
     return AuditReport(
-        structure.dimensions, k, tuple(intervals), tuple(violations), consistent=consistent
+        structure.dimensions, k, tuple(found_intervals), tuple(too_narrow), consistent=consistent
     )

@@ -19,7 +19,7 @@ so everything shown is a sum of cells the audited pattern table shows, and revea
 Each pattern table is suppressed once per release and cached (shared by measures with the same
 bases).
 
-What remains (stated in the README): two pattern tables of different dimensions that share a
+What remains (stated in docs/hardening.md): two pattern tables of different dimensions that share a
 margin (year, and year × partnership) choose their complementary cells separately. The noise
 (ε-differential privacy) is what protects across them.
 """

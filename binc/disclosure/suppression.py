@@ -146,7 +146,7 @@ def _choose_partner(
     if not candidates:
         return None
 
-    def cost(candidate: int) -> tuple:
+    def cost(candidate: int) -> tuple[int, bool, int, float, int]:
         opens = sum(
             1
             for n in structure.lines_of[candidate]

@@ -1,4 +1,4 @@
-"""The tidy export table of an answer, exactly as DESIGN.md's export format promises.
+"""The tidy export table of an answer, exactly as the export contract promises (docs/design.md §8).
 
 Columns, in order: for each dimension its stable code column and a `<dim>_label` column, then
 `value`, `ci_low`, `ci_high`, `suppressed`. The `base` a value rests on is never exported. Margin rows
@@ -9,13 +9,15 @@ are empty, whatever the input held — the export re-applies the mask rather tha
 
 from __future__ import annotations
 
+from typing import Final
+
 import polars as pl
 
 from binc.core.table import AnsweredTable
 from binc.export.labels import labels_of
 
 NUMBER_COLUMNS = ("value", "ci_low", "ci_high")
-ROUND_MODE = "half_away_from_zero"
+ROUND_MODE: Final = "half_away_from_zero"  # Final: typed as the literal polars expects
 
 
 def column_order(dimensions: tuple[str, ...]) -> list[str]:

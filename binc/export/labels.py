@@ -12,9 +12,10 @@ from functools import cache
 import polars as pl
 
 from binc.core import reference
+from binc.core.dimensions import BAND_DIMENSIONS
+from binc.core.reference import LANGUAGES
 from binc.core.table import TOTAL
 
-LANGUAGES = reference.LANGUAGES
 TOTAL_LABELS = {"nl": "Totaal", "en": "Total"}
 
 # Dimensions labelled from the code lists of registration format v1 (list name = dimension name).
@@ -26,7 +27,6 @@ CODELIST_DIMENSIONS = (
     "end_reason",
     "follow_up",
 )
-BAND_DIMENSIONS = ("age_band", "family_size_band", "duration_band", "waiting_band")
 
 
 def _check_language(language: str) -> None:

@@ -127,7 +127,8 @@ class IngestCounts:
 
 
 def previous_ingest(con: duckdb.DuckDBPyConnection, sha256: str) -> IngestCounts | None:
-    rows = con.execute(
+    # The seven columns selected, in IngestCounts' order (duckdb types a row as tuple[Any, ...]).
+    rows: list[tuple[str, int, int, int, int, int, int]] = con.execute(
         "SELECT file_name, rows_read, accepted, rejected, inserted, replaced, unchanged FROM ingest_log "
         "WHERE file_sha256 = ? ORDER BY ingest_id LIMIT 1",
         [sha256],

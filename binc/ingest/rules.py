@@ -12,6 +12,7 @@ from datetime import date
 from functools import cache
 
 import polars as pl
+from polars.expr.whenthen import ChainedThen, Then
 
 from binc.core.format_v1 import MAX_FAMILY_SIZE, MIN_FAMILY_SIZE, RETENTION_AGE
 from binc.core.reference import codes, partnerships
@@ -35,7 +36,7 @@ def _echo(column: str) -> pl.Expr:
 def first_reason(rules: list[Rule]) -> pl.Expr:
     """The reason of the first rule that fires, else null."""
     (condition, reason), *others = rules
-    chain = pl.when(condition).then(_message(reason))
+    chain: Then | ChainedThen = pl.when(condition).then(_message(reason))
     for condition, reason in others:
         chain = chain.when(condition).then(_message(reason))
     return chain.otherwise(None)

@@ -110,7 +110,7 @@ def parse_config(raw: Mapping[str, Any], path: Path) -> ReleaseConfig:
         )
     if privacy.get("unit", "person") != "person":
         raise _fail(
-            path, "[privacy] unit", "the privacy unit must be 'person' (DESIGN.md, privacy model 1)"
+            path, "[privacy] unit", "the privacy unit must be 'person' (docs/design.md §4, point 1)"
         )
     if privacy.get("noise", NOISE) != NOISE:
         raise _fail(path, "[privacy] noise", f"only {NOISE!r} is implemented")

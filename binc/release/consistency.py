@@ -172,7 +172,8 @@ def _round_block(
         rhs.append(t[used] - np.bincount(local, floor, minlength=used.size))
     matrix = scipy.sparse.vstack(blocks).tocsr()
     # Minimising sum |y - frac| over y in [0, 1]: linear, as |y - f| = f + y(1 - 2f) there.
-    result = scipy.optimize.linprog(
+    # scipy-stubs types A_eq as a dense array only; the HiGHS methods accept a sparse matrix.
+    result = scipy.optimize.linprog(  # type: ignore[call-overload]
         c=1 - 2 * frac,
         A_eq=matrix,
         b_eq=np.concatenate(rhs),

@@ -1,7 +1,7 @@
 """Imperfect providers: corrections re-sent in a later file, and rows with one deliberate defect.
 
 Ingest must replace a corrected record and reject each defective row with a clear reason, so
-every defect here breaks exactly one rule of registration format v1 (DESIGN.md) and leaves the
+every defect here breaks exactly one rule of registration format v1 (docs/design.md §5) and leaves the
 rest of the row valid. `_defect` / `_correction` name what was done, for tests; they are not
 written to the exports.
 """
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import polars as pl
+from polars.expr.whenthen import ChainedThen, Then
 
 from binc.synthetic import draws
 from binc.synthetic.recipe import START_YEARS, Recipe
@@ -153,7 +154,7 @@ def add_defects(recipe: Recipe, frame: pl.DataFrame, seed: int) -> pl.DataFrame:
     future = pl.date(typed_year, base.dt.month(), pl.min_horizontal(base.dt.day(), 28))
 
     def keep_unless(name: str, *rules: tuple[pl.Expr, pl.Expr | None]) -> pl.Expr:
-        chain = None
+        chain: Then | ChainedThen | None = None
         for condition, value in rules:
             value = pl.lit(None) if value is None else value
             chain = (
@@ -161,7 +162,9 @@ def add_defects(recipe: Recipe, frame: pl.DataFrame, seed: int) -> pl.DataFrame:
                 if chain is None
                 else chain.when(condition).then(value)
             )
-        return chain.otherwise(col(name)).alias(name)  # type: ignore[union-attr]
+        if chain is None:
+            raise ValueError(f"keep_unless({name!r}) needs at least one rule")
+        return chain.otherwise(col(name)).alias(name)
 
     broken = frame.with_columns(
         keep_unless(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import zlib
 from collections.abc import Mapping, Sequence
 from datetime import date
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -27,13 +28,15 @@ def day(value: date) -> int:
     return (value - _EPOCH).days
 
 
-def categorical(rng: np.random.Generator, weights: Sequence[float], size: int) -> np.ndarray:
+def categorical(
+    rng: np.random.Generator, weights: Sequence[float] | np.ndarray, size: int
+) -> np.ndarray:
     """Indices into `weights`, drawn with probabilities proportional to them."""
     cumulative = np.cumsum(np.asarray(weights, dtype=np.float64))
     return np.searchsorted(cumulative / cumulative[-1], rng.random(size), side="right")
 
 
-def choose(rng: np.random.Generator, shares: Mapping, size: int) -> np.ndarray:
+def choose(rng: np.random.Generator, shares: Mapping[Any, float], size: int) -> np.ndarray:
     """Keys of `shares` (as an array), drawn by their shares."""
     keys = np.array(list(shares.keys()))
     return keys[categorical(rng, list(shares.values()), size)]
@@ -58,6 +61,6 @@ def within_group_index(group_sizes: np.ndarray) -> np.ndarray:
     return np.arange(int(group_sizes.sum())) - np.repeat(starts, group_sizes)
 
 
-def labels(name: str, codes: Sequence[str], index: np.ndarray) -> pl.Series:
+def labels(name: str, codes: Sequence[str] | np.ndarray, index: np.ndarray) -> pl.Series:
     """Text column from code indices (gathering from a small Series beats numpy string arrays)."""
     return pl.Series(name, list(codes), dtype=pl.String).gather(index)

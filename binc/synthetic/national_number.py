@@ -1,6 +1,6 @@
 """Synthetic national register numbers built from the birth date and a daily counter.
 
-Faker's ssn() draws its own birth date, so numbers are built here instead (domain.md §3):
+Faker's ssn() draws its own birth date, so numbers are built here instead (docs/domain.md §3):
 YYMMDD + counter (odd = male, even = female) + check digits 97 − (n mod 97), with a 2 in front
 of the nine digits for births from 2000 on. Counters are handed out per birth date and sex like
 the register does, which also makes every number unique.
@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 import polars as pl
+
+from binc.core.national_number import check_digits
 
 MAX_COUNTER_RANK = 499  # odd 001–997 / even 002–998: 499 numbers per day and sex
 _EPOCH = np.datetime64("1970-01-01", "D")
@@ -54,13 +56,9 @@ def birth_parts(birth_days: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndar
     return years, months, days
 
 
-def check_digits(first_nine: np.ndarray, rule_2000: np.ndarray) -> np.ndarray:
-    return 97 - (first_nine + np.where(rule_2000, 2_000_000_000, 0)) % 97
-
-
 def national_numbers(birth_days: np.ndarray, counters: np.ndarray) -> pl.Series:
     """11-digit numbers (text) following the check-digit rule of each birth year."""
     years, months, days = birth_parts(birth_days)
     first_nine = ((years % 100) * 10_000 + months * 100 + days) * 1000 + counters
-    digits = first_nine * 100 + check_digits(first_nine, years >= 2000)
+    digits = first_nine * 100 + check_digits(first_nine, (years >= 2000).astype(np.int64))
     return pl.Series("national_number", digits).cast(pl.String).str.zfill(11)

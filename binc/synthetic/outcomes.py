@@ -16,7 +16,9 @@ from binc.synthetic.recipe import EXPORT_DATE, FOLLOW_UPS, PLANNED_REASONS, Reci
 _EXPORT_DAY = draws.day(EXPORT_DATE)
 
 
-def _reasons(recipe: Recipe, kind: np.ndarray, duration: np.ndarray, rng: np.random.Generator):
+def _reasons(
+    recipe: Recipe, kind: np.ndarray, duration: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
     types = list(recipe.trajectory_types.values())
     median = np.array([t.median_days for t in types])[kind]
     rate = np.array([t.dropout_rate for t in types])[kind]
@@ -40,7 +42,9 @@ def _follow_up(recipe: Recipe, reason: np.ndarray, rng: np.random.Generator) -> 
     return draws.rowwise_categorical(rng, table[reason])
 
 
-def _ongoing(recipe: Recipe, start: np.ndarray, end: np.ndarray, rng: np.random.Generator):
+def _ongoing(
+    recipe: Recipe, start: np.ndarray, end: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
     """Still running at the export date, topped up with unregistered ends to the recipe's share."""
     running = end > _EXPORT_DAY
     recency = np.exp(-(_EXPORT_DAY - start) / recipe.ongoing_recency_days) * ~running

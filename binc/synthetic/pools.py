@@ -7,6 +7,7 @@ postal codes from the reference data so that each really belongs to its municipa
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -35,7 +36,7 @@ class Pools:
     old_nis: pl.DataFrame  # postal_code → old_nis (pre-2025 code), merged municipalities only
 
 
-def _name_pool(frequencies: dict[str, float]) -> NamePool:
+def _name_pool(frequencies: Mapping[str, float]) -> NamePool:
     names = sorted(frequencies)  # sorted: independent of the provider's dict order
     return NamePool(names=np.array(names), weights=np.array([float(frequencies[n]) for n in names]))
 

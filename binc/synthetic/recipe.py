@@ -1,6 +1,6 @@
 """The synthetic-data recipe: every share and distribution the generator draws from, in one place.
 
-Reviewers change the data here, not in the drawing code. Figures follow domain.md §1.2–1.6
+Reviewers change the data here, not in the drawing code. Figures follow docs/domain.md §1.2–1.6
 (design assumptions where no published figure exists): ~5,000 families a year, short
 right-skewed trajectories (median ≈ 120 days), mostly young children, some re-entries.
 """
@@ -39,7 +39,7 @@ def _types() -> dict[str, TrajectoryTypeRecipe]:
     return {
         # A perspective conversation only: short, often ends in a referral or hand-over.
         "intake_only": t(0.12, 0.05, 21, 0.60, 0.30, (0.15, 0.10, 0.45, 0.30)),
-        # Process coaching, about 4 months (domain.md §1.6).
+        # Process coaching, about 4 months (docs/domain.md §1.6).
         "coaching_short": t(0.29, 0.15, 115, 0.50, 0.22, (0.40, 0.30, 0.15, 0.15)),
         # Weekly visits for about half a year.
         "coaching_intensive": t(0.19, 0.30, 200, 0.45, 0.18, (0.35, 0.25, 0.25, 0.15)),
@@ -55,7 +55,7 @@ def _types() -> dict[str, TrajectoryTypeRecipe]:
 class Recipe:
     # --- scale -------------------------------------------------------------------------------
     # 50,000 distinct children ≈ 29,000 families, ≈ 5,000 family starts a year over 2019–2025
-    # (domain.md §1.4: 3,000–6,000 families a year nationally).
+    # (docs/domain.md §1.4: 3,000–6,000 families a year nationally).
     default_children: int = 50_000
     # Yearly volume: ramp-up 2019 (15 partnerships), COVID dip 2020, full coverage from 2021.
     year_weights: dict[int, float] = field(
@@ -65,7 +65,7 @@ class Recipe:
     )  # fmt: skip
     # Fewer starts in the summer holidays and around the new year.
     month_weights: tuple[float, ...] = (0.9, 1, 1, 1, 1, 1, 0.7, 0.6, 1.1, 1.1, 1, 0.8)
-    # Partnerships recognised later (domain.md §1.1): no 1g1p trajectory before that year.
+    # Partnerships recognised later (docs/domain.md §1.1): no 1g1p trajectory before that year.
     partnership_first_year: dict[str, int] = field(
         default_factory=lambda: {"P08": 2021, "P16": 2021}
     )
@@ -142,7 +142,7 @@ class Recipe:
     # (more likely the more recent the start; time scale in days).
     ongoing_share: float = 0.15
     ongoing_recency_days: float = 365
-    # Waiting time from referral to start (domain.md §1.6: mostly within a month).
+    # Waiting time from referral to start (docs/domain.md §1.6: mostly within a month).
     referral_within_month: float = 0.80
     referral_long_wait: float = 0.15  # 32–180 days; the rest has no referral date
     # Other youth care registrations per child (linkage by pseudonym), within ± offset of the

@@ -39,14 +39,14 @@ def _one_g_one_p(recipe: Recipe, population: Population, rng: np.random.Generato
     kind = np.zeros((n_families, most), dtype=np.int64)
     duration = np.zeros((n_families, most), dtype=np.int64)
     start[:, 0] = families["first_start"].to_numpy()
-    for episode in range(most):  # at most six episodes, each drawn for all families at once
-        kind[:, episode] = draws.categorical(rng, shares, n_families)
-        duration[:, episode] = draw_durations(rng, recipe, kind[:, episode])
-        if episode + 1 < most:
+    for slot in range(most):  # at most six episodes, each drawn for all families at once
+        kind[:, slot] = draws.categorical(rng, shares, n_families)
+        duration[:, slot] = draw_durations(rng, recipe, kind[:, slot])
+        if slot + 1 < most:
             gap = np.round(
                 draws.lognormal_days(rng, recipe.gap_median_days, recipe.gap_sigma, n_families)
             ).astype(np.int64)
-            start[:, episode + 1] = start[:, episode] + duration[:, episode] + 1 + gap
+            start[:, slot + 1] = start[:, slot] + duration[:, slot] + 1 + gap
     taken = (np.arange(most)[None, :] < episodes[:, None]) & (start <= _LAST_DAY)
     family, episode = np.nonzero(taken)
 

@@ -20,7 +20,9 @@ st.title(ui.t("overview.title"))
 st.write(ui.t("overview.intro", years=", ".join(view.years)))
 
 
-def headline_question(measure: str, year: str | None = None) -> tuple[dict, str | None]:
+def headline_question(
+    measure: str, year: str | None = None
+) -> tuple[dict[str, tuple[str, ...]], str | None]:
     """Where-filter for a headline; children are counted per year (the latest chosen)."""
     where = view.where()
     note = None
@@ -61,7 +63,12 @@ if previous in view.all_years:
         if isinstance(before, str) or isinstance(after, str):
             continue
         old, new = tables.figure(before), tables.figure(after)
-        if tables.change_exceeds_noise(old, new):
+        # The None checks only tell mypy what change_exceeds_noise already guarantees.
+        if (
+            old.value is not None
+            and new.value is not None
+            and tables.change_exceeds_noise(old, new)
+        ):
             places = tables.decimals(after)
             direction = ui.t("overview.up" if new.value > old.value else "overview.down")
             changes.append(ui.t("overview.change_line", measure=ui.t(f"measure.{measure}"), direction=direction,

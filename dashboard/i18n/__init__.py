@@ -9,12 +9,12 @@ from __future__ import annotations
 import tomllib
 from datetime import date, datetime
 from functools import cache
-from pathlib import Path
+from importlib.resources import files
 from typing import Any
 
-LANGUAGES = ("nl", "en")
+from binc.core.reference import LANGUAGES
+
 DEFAULT_LANGUAGE = "nl"
-_DIR = Path(__file__).resolve().parent
 MONTHS = {
     "nl": ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
            "september", "oktober", "november", "december"),
@@ -35,7 +35,7 @@ def _flatten(table: dict[str, Any], prefix: str = "") -> dict[str, str]:
 
 @cache
 def _texts(language: str) -> dict[str, str]:
-    with (_DIR / f"{language}.toml").open("rb") as handle:
+    with (files(__name__) / f"{language}.toml").open("rb") as handle:
         return _flatten(tomllib.load(handle))
 
 
