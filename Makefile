@@ -1,12 +1,13 @@
 # Two entry points for a fresh machine (Python 3.11, pip, make, git):
 #   make demo   set up, build the demo (synthetic exports → ingest → release) and open the dashboard
 #   make test   set up and run the whole test suite (what CI runs)
+#   make test-fast   the inner loop: spec and app tests only
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test lint audit bench clean-demo
+.PHONY: setup demo test test-fast lint audit bench bench-smoke clean-demo
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,13 +22,20 @@ setup: $(STAMP)
 demo: setup
 	BINC_DEMO_DIR=$(CURDIR)/data/demo $(BIN)/binc serve --demo
 
+# Static checks: style, the layer contracts (import-linter, [tool.importlinter] in pyproject.toml)
+# and the types (mypy, [tool.mypy]).
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
+	$(BIN)/mypy
 
 test: lint
-	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
+
+# The inner loop: exact-behaviour specs and the dashboard's pages in AppTest (well under a minute).
+test-fast: setup
+	$(BIN)/python -m pytest -q tests/spec tests/app
 
 # Known vulnerabilities in the installed dependencies (pip-audit); fails only on a finding, and
 # says so loudly when the vulnerability service cannot be reached (BINC_AUDIT_STRICT=1: fail then too).

@@ -48,10 +48,9 @@ HARDENING: dict[str, str] = {
     # The look, from .streamlit/config.toml too: the installed package has no working directory.
     "theme.base": "light",
 }
-# Speed, not safety: Streamlit runs a full gc.collect(2) after every script run, ~100 ms holding
-# the GIL per page view here and a third of the server's time under load (py-spy while
-# benchmarks/load_serve.py ran). Python's own generational collector still runs; the load test
-# reports the server's memory.
+# Speed, not safety: Streamlit runs a full gc.collect(2) after every script run, holding the GIL;
+# under load that was a large share of the server's time (docs/performance.md). Python's own
+# generational collector still runs; the load benchmark reports the server's memory.
 TUNING: dict[str, str] = {"runner.postScriptGC": "false"}
 
 
@@ -139,8 +138,8 @@ def rehearse_first_visit(argv: list[str]) -> None:
     """Run the app's default page once, off-screen, before the server opens its port.
 
     st.cache_resource and st.cache_data are process-wide, so this loads the release and caches the
-    overview's answers (and imports what the page needs) before anyone visits: the first visitor's
-    script run takes ~0.1 s instead of ~1 s. A failure here is not fatal: the visitor then gets
+    overview's answers (and imports what the page needs) before anyone visits, so the first visitor's
+    script run is as fast as any later one (docs/performance.md). A failure here is not fatal: the visitor then gets
     the app's own friendly message, and the server log says the warm-up was skipped.
     """
     from streamlit.testing.v1 import AppTest

@@ -24,8 +24,8 @@ GREY = "#6E6E6E"
 MAP_SCALE = "Cividis"
 
 # plotly_white as the process default, not per figure: a figure copies and re-validates a template
-# it is given (~20–40 ms a chart, a quarter of a page's server time under load), whereas the
-# default is applied unvalidated when the figure is created. Same figure JSON either way.
+# it is given (a large share of a page's server time under load), whereas the default is applied
+# unvalidated when the figure is created. Same figure JSON either way.
 pio.templates.default = "plotly_white"
 
 
@@ -153,7 +153,7 @@ def small_multiples(frame: pl.DataFrame, lang: str, axis_title: str, decimals: i
     """One small trend per `series` (e.g. a partnership), shared y axis, intervals on every point.
 
     The grid of axes is laid out by hand and the figure built in one call: plotly's make_subplots
-    and per-trace add_trace validate every step and took ~300 ms for 16 partnerships.
+    and per-trace add_trace validate every step, which was slow for 16 partnerships.
     """
     parts = frame.partition_by("series", maintain_order=True)
     rows = -(-len(parts) // columns)

@@ -47,8 +47,8 @@ class MeasureDef:
     parameter: float | None = None  # survival: months
 
 
-# Cached: measure_defs() runs on every answer, and these two filters were ~7% of the dashboard
-# server's time under load (benchmarks/load_serve.py). The code lists never change in a process.
+# Cached: measure_defs() runs on every answer, and these two filters showed in the dashboard
+# server's profile under load (benchmarks/load_serve.py). The code lists never change in a process.
 @cache
 def _planned() -> tuple[str, ...]:
     frame = reference.codelists()
@@ -69,7 +69,7 @@ def measure_defs() -> dict[str, MeasureDef]:
 
 @cache
 def _measure_defs() -> dict[str, MeasureDef]:
-    # Built once: rebuilding on every answer() was about a quarter of a small answer's time.
+    # Built once: rebuilding it on every answer() was a visible part of a small answer's time.
     defs = [
         MeasureDef(
             "trajectories",

@@ -4,9 +4,10 @@ Why this mechanism: counts are integers, and floating-point Laplace noise on int
 the low bits of the float (Mironov 2012; diffprivlib issue #94). The two-sided geometric
 distribution is the discrete Laplace: P(X = x) = (1 - α) / (1 + α) · α^|x| with α = exp(-ε/Δ),
 which gives pure ε-differential privacy for a table of L1 sensitivity Δ. It is what diffprivlib's
-`Geometric` mechanism samples; diffprivlib draws one cell at a time (~13 µs a cell), so we draw the
+`Geometric` mechanism samples; diffprivlib draws one cell at a time, too slow for a release of
+many cells, so we draw the
 same distribution with numpy: the difference of two independent geometric variables with success
-probability p = 1 - α is exactly two-sided geometric (tests/test_noise.py checks the pmf, mean and
+probability p = 1 - α is exactly two-sided geometric (the noise tests check the pmf, mean and
 variance, and against diffprivlib's declared variance). Only integer arithmetic touches the count.
 
 The random generator of a release is seeded from the operating system's entropy and never stored.

@@ -55,7 +55,7 @@ class PseudonymKey:
         """The pseudonyms of a column of normalised numbers (null stays null), named `pseudonym`.
 
         One copy of the precomputed inner and outer SHA-256 states per value: half the work of
-        a full HMAC (or of DuckDB's sha256 over the padded input), about 1 µs a value. It runs on
+        a full HMAC (or of DuckDB's sha256 over the padded input). It runs on
         the ingest workers, next to the other worker's polars validation. The values are taken
         as bytes (valid numbers are ASCII digits): no str object and no encode() per value.
         """

@@ -36,9 +36,9 @@ import polars as pl
 from binc.core.table import TOTAL
 
 # The largest table (cells with margins) a single-code filter is widened into. The LP work grows fast
-# with it: year × partnership (136 cells) takes 10–50 ms, partnership × type × year (952 cells) 2–3.5
-# CPU-s per measure. A region and a year chosen in the sidebar would otherwise make every chart of a
-# page a three-dimension pattern table: 8 s for the duration page, and 20 s waits under 50 sessions.
+# with the table: a region and a year chosen in the sidebar would otherwise make every chart of a
+# page a three-dimension pattern table, seconds per chart and long waits under load (the figures
+# behind this bound are in docs/performance.md).
 MAX_PATTERN_CELLS = 300
 
 

@@ -24,10 +24,10 @@ from binc.disclosure.suppression import suppress as suppress_table
 # filters, on the answer's own measured table (bases only are needed).
 PatternEstimates = Callable[[tuple[str, ...], dict[str, tuple[str, ...]]], tuple[bool, Estimates]]
 
-# Complementary suppression costs about (cells below k) × (cells) × 20 µs of CPU on a table with
-# margins (demo release: year × partnership × duration band, 279 × 1,496 → 7.3 CPU-s; partnership ×
-# type × duration band in one year, 730 × 1,309 → 24.6 CPU-s). Beyond this bound a table is refused
-# rather than tying up a core: such a table is mostly hidden anyway. Deterministic, unlike a timeout.
+# Complementary suppression costs in proportion to (cells below k) × (cells) of a table with margins
+# (measured per table in docs/performance.md). Beyond this bound a table is refused rather than
+# tying up a core: such a table is mostly hidden anyway. A work count is deterministic, unlike a
+# timeout.
 MAX_SUPPRESSION_WORK = 450_000
 # Many sessions asking different large tables at once would take every core; one at a time keeps the
 # rest of the dashboard responsive. Small tables (a page's charts) never wait for the lock.

@@ -5,8 +5,8 @@ the next file is being read). When a group of files is complete, one transaction
 them: one scan of the stored registrations classifies every staged row, and a handful of set-based
 statements write the new rows, move replaced versions to trajectory_history, and record rejects
 and one ingest_log row per file. A file is never split over two transactions, so each file is in
-the warehouse entirely or not at all; several files may share a transaction (a per-file commit
-cost ~25 ms of fixed work, a third of the time on realistic exports of ~9,000 rows).
+the warehouse entirely or not at all; several files may share a transaction (a commit per file is a
+fixed cost that weighed heavily on realistic exports of a few thousand rows).
 
 What a file does is decided in file order, exactly as if the files were loaded one by one: a row
 whose record_id is new is inserted; one whose record_id exists (stored, or written by an earlier

@@ -55,8 +55,8 @@ def ingest_files(
     # file after every transaction rewrote growing tables each time. Fold once, at the end of the run.
     con.execute("SET checkpoint_threshold = '4GB'")
     # Each group ends in a part-filled row group; at the checkpoint DuckDB's vacuum would merge it
-    # with the next group's full ones, rewriting nearly every row written this run (~1 CPU-second
-    # per 1M rows, and the file grows by the copies). A few part-filled row groups cost nothing.
+    # with the next group's full ones, rewriting nearly every row written this run (and the
+    # file grows by the copies; figures in docs/performance.md). A few part-filled row groups cost nothing.
     con.execute("SET max_vacuum_tasks = 0")
     done: list[IngestCounts] = []
     failures: list[FileFailure] = []

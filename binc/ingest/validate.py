@@ -197,8 +197,8 @@ def validate_files(
 ) -> list[Validation]:
     """Check several exports at once, each as if alone (a duplicate record_id is one within a file).
 
-    One polars query over all of them: planning the rules costs ~15 ms a query, as much as
-    checking 3,000 rows, and provider exports are often that small.
+    One polars query over all of them: planning the rules is a fixed cost per query, as large as
+    checking a few thousand rows, and provider exports are often that small.
     """
     combined = pl.concat(
         [f.with_columns(pl.lit(i, dtype=pl.Int32).alias(FILE)) for i, f in enumerate(frames)],

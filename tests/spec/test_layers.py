@@ -73,7 +73,7 @@ def test_the_app_cannot_reach_the_warehouse_even_through_another_module(tree: Pa
     _append(tree / "binc" / "export" / "frame.py", "import binc.warehouse.schema  # noqa")
     done = _lint(tree)
     assert done.returncode == 1
-    assert "dashboard" in done.stdout and "binc.warehouse" in done.stdout
+    assert "dashboard is not allowed to import binc.warehouse" in done.stdout
 
 
 def test_nothing_imports_the_app(tree: Path) -> None:
