@@ -1,5 +1,5 @@
 """Dashboard speed on the demo release: each page's script run (after warm-up) and a fresh server's
-first page load in a real browser. Figures go into the README; targets: ≤ 300 ms median per page,
+first page load in a real browser. Figures go into docs/performance.md; targets: ≤ 300 ms median per page,
 ≤ 3 s first load.
 
     .venv/bin/python benchmarks/bench_dashboard.py [--runs 15] [--fresh 5] [--release PATH]

@@ -6,13 +6,16 @@ Generates exports with the real generator (`binc generate`), then runs the real 
 in a child process on all of them into a fresh warehouse, and reports wall time, rows per second,
 the child's CPU seconds (user + system: less sensitive to other work on the machine than wall
 time) and its peak resident memory, with the load average before each run. `--code DIR` runs the
-`dashboard` package found in DIR instead (e.g. an older version, for back-to-back comparisons).
-Figures go in the README ("Performance").
+`binc` package found in DIR instead (e.g. an older version, for back-to-back comparisons).
+Without `--keep` everything is written into a temporary folder that is removed at the end, even
+when a step fails. With `--keep DIR`, DIR/exports is reused when it holds this script's output for
+the same --children and --seed. Figures go in docs/performance.md.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import secrets
 import subprocess
@@ -20,6 +23,38 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+# Written into the exports folder once the generator has finished: what it was asked for.
+GENERATED = "GENERATED.json"
+
+
+def generated_exports(exports: Path, children: int, seed: int, binc: list[str]) -> None:
+    """Make sure `exports` holds the generator's output for (children, seed).
+
+    The files are written into a scratch folder beside it and moved into place only when the
+    generator has finished, with a note of what they are: a failed or interrupted run never leaves
+    a half-written folder that a later `--keep` run would benchmark. A folder without the note was
+    put there by hand (e.g. one big file) and is used as it is."""
+    wanted = {"children": children, "seed": seed}
+    note = exports / GENERATED
+    if exports.exists():
+        if not note.exists():
+            print(
+                f"{exports}: no {GENERATED} in it, so not made by this script; ingesting it as is"
+            )
+            return
+        if json.loads(note.read_text()) == wanted:
+            return
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix=".exports-partial-", dir=exports.parent) as scratch:
+        partial = Path(scratch) / "exports"
+        command = [*binc, "generate", "--out", str(partial), "--children", str(children)]
+        subprocess.run([*command, "--seed", str(seed)], check=True)
+        (partial / GENERATED).write_text(json.dumps(wanted))
+        if exports.exists():  # generated earlier with other parameters
+            os.replace(exports, Path(scratch) / "outdated")
+        os.replace(partial, exports)
+    print(f"generate: {time.perf_counter() - started:.1f} s")
 
 
 def main() -> None:
@@ -35,25 +70,18 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=1, help="ingest this many times; best reported")
     parser.add_argument("--code", type=Path, help="run the dashboard package in this folder")
     args = parser.parse_args()
-    work = (args.keep or Path(tempfile.mkdtemp(prefix="binc-bench-"))).resolve()
+    if args.keep:
+        args.keep.mkdir(parents=True, exist_ok=True)
+        benchmark(args.keep.resolve(), args)
+    else:  # nothing is left behind, whatever happens
+        with tempfile.TemporaryDirectory(prefix="binc-bench-") as work:
+            benchmark(Path(work).resolve(), args)
+
+
+def benchmark(work: Path, args: argparse.Namespace) -> None:
     exports, warehouse = work / "exports", work / "warehouse.duckdb"
     binc = [sys.executable, "-m", "binc"]
-    if not exports.exists():
-        started = time.perf_counter()
-        subprocess.run(
-            [
-                *binc,
-                "generate",
-                "--out",
-                str(exports),
-                "--children",
-                str(args.children),
-                "--seed",
-                str(args.seed),
-            ],
-            check=True,
-        )
-        print(f"generate: {time.perf_counter() - started:.1f} s")
+    generated_exports(exports, args.children, args.seed, binc)
     files = sorted(str(p) for p in exports.iterdir() if p.suffix in (".csv", ".xlsx", ".parquet"))
     env = {**os.environ, "BINC_PSEUDONYM_KEY": secrets.token_hex(32)}
     if args.code:
@@ -76,7 +104,7 @@ def main() -> None:
             _, status, usage = os.wait4(child.pid, 0)
         elapsed = time.perf_counter() - started
         if status != 0:
-            sys.exit(f"ingest failed; see {log}")
+            sys.exit(f"ingest failed (status {status}); its output:\n{log.read_text()[-4000:]}")
         cpu = usage.ru_utime + usage.ru_stime
         peak_mib = usage.ru_maxrss / 1024
         stdout = log.read_text()

@@ -26,6 +26,7 @@ For each size it reports:
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import random
@@ -47,32 +48,61 @@ from binc.release.measure import (
     read_query,
 )
 from binc.release_file import load_release
-from binc.warehouse.schema import connect
+from binc.warehouse.schema import SCHEMA_VERSION, connect
 
+# Every value is named after its column and inserted BY NAME: when the warehouse schema changes, this
+# fails with the name of the missing or unknown column instead of shifting values into the wrong one.
 GENERATE = """
-INSERT INTO trajectories
+INSERT INTO trajectories BY NAME
 WITH base AS (
     SELECT i, hash(i) AS h, hash(i * 7919) AS h2 FROM range({rows}) AS r(i)
 ), munis AS (
     SELECT row_number() OVER () - 1 AS m, municipality_nis, province_nis, partnership_id FROM muni
 )
 SELECT
-    'R' || i,
-    md5(CAST((h % {persons}) AS VARCHAR)),
-    CAST(CASE WHEN h2 % 10 = 0 THEN 'other_youth_care' ELSE '1g1p' END AS programme_code),
-    CASE WHEN h2 % 10 = 0 THEN NULL ELSE CAST(munis.partnership_id AS partnership_code) END,
-    munis.municipality_nis, munis.province_nis,
-    CAST(['M', 'V', 'X'][1 + CAST(h2 % 3 AS INTEGER)] AS sex_code),
-    2010, CAST(h2 % 26 AS SMALLINT),
-    CAST(['two_parents','single_parent','blended','co_parenting','foster','other'][1 + CAST((h2 >> 3) % 6 AS INTEGER)] AS family_situation_code),
-    CAST(1 + (h2 >> 5) % 8 AS SMALLINT),
-    CAST(['intake_only','coaching_short','coaching_intensive','case_coordination','bridging','psychologist'][1 + CAST((h2 >> 7) % 6 AS INTEGER)] AS trajectory_type_code),
-    CASE WHEN (h2 >> 9) % 10 = 0 THEN NULL ELSE DATE '2019-01-01' + CAST((h >> 20) % 2555 AS INTEGER) - CAST((h2 >> 11) % 120 AS INTEGER) END,
-    DATE '2019-01-01' + CAST((h >> 20) % 2555 AS INTEGER),
-    CASE WHEN (h2 >> 13) % 5 = 0 THEN NULL ELSE DATE '2019-01-01' + CAST((h >> 20) % 2555 AS INTEGER) + CAST((h2 >> 15) % 300 AS INTEGER) END,
-    NULL, NULL, DATE '2045-01-01', 'x', 1, 1
+    'R' || i AS record_id,
+    md5(CAST((h % {persons}) AS VARCHAR)) AS pseudonym,
+    CAST(CASE WHEN h2 % 10 = 0 THEN 'other_youth_care' ELSE '1g1p' END AS programme_code) AS programme,
+    CASE WHEN h2 % 10 = 0 THEN NULL ELSE CAST(munis.partnership_id AS partnership_code) END AS partnership_id,
+    munis.municipality_nis AS municipality_nis,
+    munis.province_nis AS province_nis,
+    CAST(['M', 'V', 'X'][1 + CAST(h2 % 3 AS INTEGER)] AS sex_code) AS sex,
+    2010 AS birth_year,
+    CAST(h2 % 26 AS SMALLINT) AS age_at_start,
+    CAST(['two_parents','single_parent','blended','co_parenting','foster','other'][1 + CAST((h2 >> 3) % 6 AS INTEGER)] AS family_situation_code) AS family_situation,
+    CAST(1 + (h2 >> 5) % 8 AS SMALLINT) AS family_size,
+    CAST(['intake_only','coaching_short','coaching_intensive','case_coordination','bridging','psychologist'][1 + CAST((h2 >> 7) % 6 AS INTEGER)] AS trajectory_type_code) AS trajectory_type,
+    CASE WHEN (h2 >> 9) % 10 = 0 THEN NULL ELSE DATE '2019-01-01' + CAST((h >> 20) % 2555 AS INTEGER) - CAST((h2 >> 11) % 120 AS INTEGER) END AS referral_date,
+    DATE '2019-01-01' + CAST((h >> 20) % 2555 AS INTEGER) AS start_date,
+    CASE WHEN (h2 >> 13) % 5 = 0 THEN NULL ELSE DATE '2019-01-01' + CAST((h >> 20) % 2555 AS INTEGER) + CAST((h2 >> 15) % 300 AS INTEGER) END AS end_date,
+    NULL AS end_reason,
+    NULL AS follow_up,
+    DATE '2045-01-01' AS retention_until,
+    1 AS ingest_id,
+    1 AS source_line
 FROM base JOIN munis ON munis.m = (h >> 40) % {munis}
 """
+
+
+def warehouse_path(folder: Path, rows: int) -> Path:
+    """The generated warehouse for `rows`, named after what made it: another schema version or
+    another generator gives another file, so an outdated warehouse is never reused."""
+    digest = hashlib.sha256(f"{SCHEMA_VERSION}\n{GENERATE}".encode()).hexdigest()[:12]
+    return folder / f"warehouse-{rows}-schema{SCHEMA_VERSION}-{digest}.duckdb"
+
+
+def ensure_warehouse(path: Path, rows: int) -> None:
+    """Generate the warehouse unless a complete one is there. It is built in a scratch folder
+    beside it and moved into place only once complete (checkpointed and closed), so a failed or
+    interrupted generation never leaves a file a later run would take for a finished warehouse."""
+    if path.exists():
+        return
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix=".partial-", dir=path.parent) as scratch:
+        partial = Path(scratch) / path.name
+        make_warehouse(partial, rows)
+        os.replace(partial, path)
+    print(f"{rows:>11,} rows: warehouse generated in {time.perf_counter() - started:.1f} s")
 
 
 def make_warehouse(path: Path, rows: int) -> None:
@@ -180,11 +210,8 @@ def main() -> None:
     args = parser.parse_args()
     args.dir.mkdir(parents=True, exist_ok=True)
     for rows in args.rows:
-        warehouse = args.dir / f"warehouse-{rows}.duckdb"
-        if not warehouse.exists():
-            started = time.perf_counter()
-            make_warehouse(warehouse, rows)
-            print(f"{rows:>11,} rows: warehouse generated in {time.perf_counter() - started:.1f} s")
+        warehouse = warehouse_path(args.dir, rows)
+        ensure_warehouse(warehouse, rows)
         out = args.dir / f"release-{rows}.duckdb"
         # benchmark data, not real people: the lifetime budget must not stop repeated runs
         (args.dir / "privacy-ledger.jsonl").unlink(missing_ok=True)

@@ -5,6 +5,8 @@ A page time runs from the click to Streamlit reporting the script finished
 (`data-test-script-state="notRunning"` on stApp, after it was seen running) with every Plotly
 chart on the page drawn (an `svg.main-svg` inside each `stPlotlyChart`), measured in the page with
 performance.now(). Needs Debian's /usr/bin/chromium and the playwright package (dev extra).
+
+    .venv/bin/python benchmarks/browser_load.py [--release R] [--tabs 2] [--duration 30]
 """
 
 from __future__ import annotations
@@ -88,3 +90,42 @@ async def browse(port: int, tabs: int, duration: float, seed: int) -> tuple[list
         finally:
             await browser.close()
     return times, errors
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Browser tabs alone against a fresh `binc serve` (load_serve.py --browser N runs them
+    alongside simulated sessions). Exit status 1 when a tab saw an error."""
+    import argparse
+    import tempfile
+
+    import load_serve
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--release", type=Path, help="release file (default: the demo's)")
+    parser.add_argument("--tabs", type=int, default=2)
+    parser.add_argument("--duration", type=float, default=30.0, help="seconds of clicking")
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args(argv)
+    release = load_serve.release_path(args)
+    with tempfile.TemporaryDirectory(prefix="binc-browser-") as scratch:
+        log = Path(scratch) / "serve.log"
+        server = load_serve.Server(release, load_serve.free_port(), log)
+        try:
+            healthy = server.wait_healthy()
+            times, errors = asyncio.run(browse(server.port, args.tabs, args.duration, args.seed))
+            errors += server.log_errors()
+        finally:
+            server.stop()
+    s = load_serve.spread(times)
+    print(f"release {release}; server healthy after {healthy:.1f} s; {args.tabs} tab(s), "
+          f"{args.duration:g} s")  # fmt: skip
+    print(f"browser page times: n={s['n']}  p50 {s['p50'] * 1000:.0f} ms  "
+          f"p95 {s['p95'] * 1000:.0f} ms  max {s['max'] * 1000:.0f} ms")  # fmt: skip
+    print(f"errors: {len(errors)}")
+    for error in sorted(set(errors))[:5]:
+        print(f"  {error}")
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

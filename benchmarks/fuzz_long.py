@@ -1,14 +1,15 @@
 """The long fuzz run and the slow part of the suppressed-cell audit, with figures.
 
-    python benchmarks/fuzz_long.py            # tests/test_fuzz.py with HYPOTHESIS_PROFILE=long
+    python benchmarks/fuzz_long.py            # tests/…/test_fuzz.py with HYPOTHESIS_PROFILE=long
     python benchmarks/fuzz_long.py --audit    # also: every three-dimension table with totals
+    python benchmarks/fuzz_long.py --smoke --audit   # tiny: CI budget, 5 tables (benchmarks/smoke.py)
 
 The fuzz part runs the CI fuzz tests with 20× the examples (random files into `binc ingest`, random
 questions into the answering function and `binc export`) on a release with freshly drawn noise
 (`--seed` replays one), and prints per test the examples run, the time, the outcome and any
 falsifying example. `--audit` answers every measure by every three dimensions one measured
 table holds together, with totals, on the small synthetic release of the test suite, and LP-audits
-each table (tests/test_attacks.py does all pairs in CI); it prints the count and the slowest tables.
+each table (tests/e2e/test_attacks.py does all pairs in CI); it prints the count and the slowest tables.
 """
 
 from __future__ import annotations
@@ -26,20 +27,34 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def fuzz(seed: int) -> int:
-    env = {**os.environ, "HYPOTHESIS_PROFILE": "long", "BINC_FUZZ_RELEASE_SEED": str(seed)}
+def test_file(name: str) -> Path:
+    """A file of the test suite, wherever under tests/ it lives (the suite is reorganised now and
+    then): exactly one match, or a clear error instead of a run that tests nothing."""
+    found = sorted(ROOT.glob(f"tests/**/{name}"))
+    if len(found) != 1:
+        raise SystemExit(f"expected one tests/**/{name}, found {[str(p) for p in found]}")
+    return found[0]
+
+
+def fuzz(seed: int, smoke: bool) -> int:
+    env = {**os.environ, "BINC_FUZZ_RELEASE_SEED": str(seed)}
+    if smoke:  # the CI budget (1/20 of the long run's examples)
+        env.pop("HYPOTHESIS_PROFILE", None)
+    else:
+        env["HYPOTHESIS_PROFILE"] = "long"
+    tests = test_file("test_fuzz.py").relative_to(ROOT).as_posix()
     command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
-    command += ["--hypothesis-show-statistics", "tests/test_fuzz.py"]
+    command += ["--hypothesis-show-statistics", tests]
     started = time.perf_counter()
     done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
     seconds = time.perf_counter() - started
     output = done.stdout + done.stderr
     print(
-        f"fuzz (HYPOTHESIS_PROFILE=long BINC_FUZZ_RELEASE_SEED={seed}): "
-        f"exit {done.returncode}, {seconds:.0f} s wall"
+        f"fuzz ({'CI budget' if smoke else 'HYPOTHESIS_PROFILE=long'} "
+        f"BINC_FUZZ_RELEASE_SEED={seed}): exit {done.returncode}, {seconds:.0f} s wall"
     )
-    for block in re.split(r"\n(?=tests/test_fuzz\.py::)", output):
-        name = re.match(r"tests/test_fuzz\.py::(\w+)", block)
+    for block in re.split(rf"\n(?={re.escape(tests)}::)", output):
+        name = re.match(rf"{re.escape(tests)}::(\w+)", block)
         if not name:
             continue
         runs = re.findall(r"(\d+) passing, (\d+) failing, and (\d+) invalid", block)
@@ -58,9 +73,10 @@ def fuzz(seed: int) -> int:
     return done.returncode
 
 
-def audit() -> int:
-    sys.path.insert(0, str(ROOT / "tests"))
-    from app_fixtures import small_release
+def audit(limit: int | None) -> int:
+    """Audit the three-dimension tables with totals; `limit`: only that many (a smoke run)."""
+    sys.path[:0] = [str(ROOT / "tests"), str(ROOT)]  # the test suite's helpers: tests/support/
+    from support.small_release import small_release
 
     from binc.answering import answer, list_measures
     from binc.core.errors import UserError
@@ -75,19 +91,21 @@ def audit() -> int:
         triples.update(("year", *pair) for pair in itertools.combinations(dims, 2))
     audited, failed, timings = 0, [], []
     started = time.perf_counter()
-    for measure in list_measures(release):
-        for by in sorted(triples):
-            begun = time.process_time()
-            try:
-                table = answer(release, measure["name"], by=by, totals=True)
-            except UserError:
-                continue
-            frame = table.frame.drop("base")
-            report = audit_table(frame, list(by), release.k, additive=table.kind == "count")
-            timings.append((time.process_time() - begun, measure["name"], by, table.frame.height))
-            audited += 1
-            if not report.ok:
-                failed.append((measure["name"], by))
+    questions = [(m["name"], by) for m in list_measures(release) for by in sorted(triples)]
+    for measure, by in questions:
+        if limit is not None and audited >= limit:
+            break
+        begun = time.process_time()
+        try:
+            table = answer(release, measure, by=by, totals=True)
+        except UserError:
+            continue
+        frame = table.frame.drop("base")
+        report = audit_table(frame, list(by), release.k, additive=table.kind == "count")
+        timings.append((time.process_time() - begun, measure, by, table.frame.height))
+        audited += 1
+        if not report.ok:
+            failed.append((measure, by))
     print(
         f"audit of three-dimension tables with totals: {audited} tables, {len(failed)} failed, "
         f"{time.perf_counter() - started:.0f} s wall"
@@ -105,10 +123,15 @@ def main() -> int:
     parser.add_argument(
         "--seed", type=int, default=None, help="noise seed of the fuzzed release (default: random)"
     )
+    parser.add_argument(
+        "--smoke",
+        action="store_true",
+        help="tiny run that only shows the script works: the CI fuzz budget, and 5 tables audited",
+    )
     args = parser.parse_args()
-    status = fuzz(args.seed if args.seed is not None else random.randrange(1 << 31))
+    status = fuzz(args.seed if args.seed is not None else random.randrange(1 << 31), args.smoke)
     if args.audit:
-        status = audit() or status
+        status = audit(5 if args.smoke else None) or status
     return status
 
 

@@ -218,8 +218,17 @@ def main() -> None:
     parser.add_argument("--work", type=Path, help="keep the warehouse file here")
     args = parser.parse_args()
     files = sorted(args.exports.glob("*.csv"))
-    work = args.work or Path(tempfile.mkdtemp(prefix="binc-floor-"))
-    work.mkdir(parents=True, exist_ok=True)
+    if not files:
+        raise SystemExit(f"{args.exports}: no CSV exports in it")
+    if args.work:
+        args.work.mkdir(parents=True, exist_ok=True)
+        measure(files, args.work)
+    else:  # removed at the end, also when a step fails
+        with tempfile.TemporaryDirectory(prefix="binc-floor-") as work:
+            measure(files, Path(work))
+
+
+def measure(files: list[Path], work: Path) -> None:
     key_bytes = secrets.token_hex(32).encode()
 
     print(f"(a) read {len(files)} CSV files into text columns")
@@ -257,8 +266,6 @@ def main() -> None:
         write = lambda: write_warehouse(warehouse, typed, groups, vacuum)  # noqa: B023, E731
         timed(label, write, typed.num_rows)
         print(f"    file size {warehouse.stat().st_size / 2**20:,.0f} MiB")
-    if not args.work:
-        shutil.rmtree(work)
 
 
 if __name__ == "__main__":

@@ -92,7 +92,7 @@ def app_script() -> Path:
     `dashboard` package; it only finds where the installed package lives."""
     spec = importlib.util.find_spec("dashboard")
     if spec is None or not spec.submodule_search_locations:
-        raise UserError("the dashboard package is not installed; reinstall binc-1g1p-statistics")
+        raise UserError("the dashboard package is not installed; reinstall the binc package")
     return Path(next(iter(spec.submodule_search_locations))) / "app.py"
 
 

@@ -132,7 +132,7 @@ def select(
 
 def _listing(codes: Sequence[str], limit: int = 20) -> str:
     """The allowed codes for a message; a long list (304 municipalities) is cut, as found by
-    tests/test_fuzz.py: a refusal should fit on a screen line, not fill the terminal."""
+    tests/property/test_fuzz.py: a refusal should fit on a screen line, not fill the terminal."""
     if len(codes) <= limit:
         return ", ".join(codes)
     return f"{', '.join(codes[:limit])}, … ({len(codes)} codes; the codebook of an export lists them all)"

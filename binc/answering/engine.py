@@ -339,7 +339,7 @@ def _histogram_statistic(
     with np.errstate(invalid="ignore"):
         low, high = np.nanquantile(statistic(draws), [0.025, 0.975], axis=0)
     # Draws are clamped at 0, so with few trajectories in the lowest bands the bootstrap shifts
-    # away from the estimate and its quantiles can miss it (found by tests/test_fuzz.py: a median
+    # away from the estimate and its quantiles can miss it (found by tests/property/test_fuzz.py: a median
     # of 0.9 months with interval 1.4–14.8). An interval must contain its estimate: widen it.
     low, high = np.minimum(low, value), np.maximum(high, value)
     base = hist.reshape(*hist.shape[:n], -1).sum(-1)

@@ -1,7 +1,7 @@
 """Which cells an answer must hide so that no other question undoes its suppression.
 
 The LP audit proves one table at a time. Questions can be combined, though, and three ways of
-combining them used to recover a suppressed value (tests/test_attacks.py):
+combining them used to recover a suppressed value (tests/e2e/test_attacks.py):
 
 1. the table without totals, and its total asked on its own (the overview's headline beside its
    chart): the total minus the shown cells gives the hidden one;

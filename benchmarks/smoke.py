@@ -1,0 +1,146 @@
+"""Every benchmark script at a tiny size, so that none of them can rot unnoticed.
+
+    .venv/bin/python benchmarks/smoke.py [--only NAME ...]      (make bench-smoke)
+
+Each script runs as a user would start it, on inputs built for the purpose in a temporary folder:
+a demo of 2,000 children (`binc demo --dir`), 300 children's exports (`binc generate`). A script
+passes when it exits 0 and printed its figures (the lines matched below); the figures themselves
+are not judged: at this size they mean nothing. Every script also gets its own empty TMPDIR, and
+whatever `binc-…` folder it leaves there is a failure (a benchmark cleans up after itself).
+bench_dashboard, browser_load and load_serve drive Debian's /usr/bin/chromium (the CI installs it).
+Exit status 1 when a script failed; the output of a failed script is printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+BENCHMARKS = Path(__file__).resolve().parent
+REPO = BENCHMARKS.parent
+BINC = Path(sys.executable).parent / "binc"
+NUMBER = r"[\d.,]+"
+
+
+@dataclass(frozen=True)
+class Script:
+    name: str
+    arguments: tuple[str, ...]  # {tmp}, {demo_release} and {exports} are filled in
+    figures: tuple[str, ...]  # regular expressions, each must match a line of the output
+    timeout: float = 300.0
+
+
+SCRIPTS = (
+    Script("bench_ingest", ("--children", "300"),
+           (rf"^ingest run 1: \d+ files, {NUMBER} rows in {NUMBER} s = {NUMBER} rows/s; CPU",)),
+    Script("ingest_floor", ("{exports}",),
+           (rf"polars read_csv\s+wall\s+{NUMBER} s", rf"hashlib, precomputed pads.*wall\s+{NUMBER} s",
+            rf"total \(4 transaction\(s\), no vacuum, CHECKPOINT, close\)\s+wall\s+{NUMBER} s")),
+    Script("bench_release", ("--rows", "20000", "--dir", "{tmp}/release"),
+           (rf"20,000 rows: bare DuckDB pass {NUMBER} s \| build_release {NUMBER} s .*answering "
+            rf"median {NUMBER} ms, p95 {NUMBER} ms",)),
+    Script("fuzz_long", ("--smoke", "--audit"),
+           (r"^fuzz \(CI budget .*\): exit 0", r"^\s+\d+ passed",
+            r"^audit of three-dimension tables with totals: [1-9]\d* tables, 0 failed")),
+    Script("bench_dashboard", ("--release", "{demo_release}", "--runs", "1", "--fresh", "1"),
+           (rf"^\s+overview\s+{NUMBER} ms", rf"^first script run in a fresh process.*: {NUMBER} s",
+            rf"navigation → first chart, cold browser cache\s+{NUMBER} s")),
+    Script("browser_load", ("--release", "{demo_release}", "--tabs", "1", "--duration", "10"),
+           (rf"^browser page times: n=[1-9]\d*\s+p50 {NUMBER} ms", r"^errors: 0$")),
+    Script("load_serve", ("--release", "{demo_release}", "--sessions", "2", "--duration", "10",
+                          "--think", "0.5", "1.5", "--ramp", "1", "--browser", "1"),
+           (r"^\s+all page times\s+n=\s*[1-9]\d*\s+p50", r"^\s+browser tabs \(1\)\s+n=\s*[1-9]",
+            r"^errors: 0$")),
+)  # fmt: skip
+
+
+def run(command: list[str], env: dict[str, str], timeout: float) -> tuple[int, str, float]:
+    started = time.perf_counter()
+    try:
+        done = subprocess.run(command, env=env, cwd=REPO, capture_output=True, text=True,
+                              timeout=timeout, check=False)  # fmt: skip
+        status, output = done.returncode, done.stdout + done.stderr
+    except subprocess.TimeoutExpired as expired:
+        out = expired.stdout or b""
+        status, output = -1, (out.decode() if isinstance(out, bytes) else out) + "\n(timed out)"
+    return status, output, time.perf_counter() - started
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    names = [s.name for s in SCRIPTS]
+    parser.add_argument("--only", nargs="+", choices=names, help="run only these scripts")
+    args = parser.parse_args()
+    chosen = [s for s in SCRIPTS if not args.only or s.name in args.only]
+    missing = [s.name for s in SCRIPTS if not (BENCHMARKS / f"{s.name}.py").exists()]
+    if missing:
+        raise SystemExit(f"benchmarks missing (renamed? update benchmarks/smoke.py): {missing}")
+    # every benchmark script must be covered here, so that a new one cannot be forgotten
+    helpers = {"smoke"}  # shared code lives in tests/support/
+    uncovered = {p.stem for p in BENCHMARKS.glob("*.py")} - set(names) - helpers
+    if uncovered:
+        raise SystemExit(f"benchmarks/smoke.py does not run {sorted(uncovered)}: add them")
+    if not Path("/usr/bin/chromium").exists():
+        print("note: /usr/bin/chromium is missing; the browser benchmarks will fail")
+    failures: list[str] = []
+    total = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="binc-bench-smoke-") as folder:
+        tmp = Path(folder)
+        base_env = {k: v for k, v in os.environ.items() if not k.startswith("BINC_")}
+        # the demo's throwaway key and any default demo folder stay in the temporary folder
+        base_env |= {"XDG_STATE_HOME": str(tmp / "state"), "XDG_DATA_HOME": str(tmp / "data"),
+                     "BINC_DEMO_DIR": str(tmp / "demo")}  # fmt: skip
+        print("inputs:", flush=True)
+        inputs = (
+            ("binc demo --children 2000", [str(BINC), "demo", "--dir", str(tmp / "demo"),
+                                           "--children", "2000"]),
+            ("binc generate --children 300", [str(BINC), "generate", "--out",
+                                              str(tmp / "exports"), "--children", "300"]),
+        )  # fmt: skip
+        for label, command in inputs:
+            status, output, seconds = run(command, base_env, 600)
+            print(f"  {label:<30} {seconds:6.1f} s", flush=True)
+            if status != 0:
+                print(output[-4000:])
+                return 1
+        values = {"tmp": str(tmp), "demo_release": str(tmp / "demo" / "release.duckdb"),
+                  "exports": str(tmp / "exports")}  # fmt: skip
+        print("benchmarks:", flush=True)
+        for script in chosen:
+            scratch = tmp / "tmpdir" / script.name
+            scratch.mkdir(parents=True)
+            env = base_env | {"TMPDIR": str(scratch)}
+            command = [sys.executable, str(BENCHMARKS / f"{script.name}.py")]
+            command += [a.format(**values) for a in script.arguments]
+            status, output, seconds = run(command, env, script.timeout)
+            problems = [] if status == 0 else [f"exit status {status}"]
+            problems += [
+                f"no line matching {figure!r}"
+                for figure in script.figures
+                if not re.search(figure, output, re.MULTILINE)
+            ]
+            leftovers = sorted(p.name for p in scratch.iterdir() if p.name.startswith("binc-"))
+            if leftovers:
+                problems.append(f"left in TMPDIR: {leftovers}")
+            verdict = "ok" if not problems else "FAILED: " + "; ".join(problems)
+            print(f"  {script.name:<16} {seconds:6.1f} s  {verdict}", flush=True)
+            if problems:
+                failures.append(script.name)
+                print("    $ " + " ".join(command))
+                print("    " + output[-6000:].replace("\n", "\n    "))
+            shutil.rmtree(scratch, ignore_errors=True)
+    print(f"bench-smoke: {len(chosen) - len(failures)}/{len(chosen)} ok in "
+          f"{time.perf_counter() - total:.0f} s" + (f"; failed: {failures}" if failures else ""))  # fmt: skip
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

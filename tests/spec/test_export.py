@@ -1,0 +1,307 @@
+"""Spec: exports are tidy tables exactly as docs/design.md §8 promises — codes plus labels, value, interval,
+suppressed — with the codebook travelling alongside in every format, written atomically."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import openpyxl
+import polars as pl
+import pyarrow.parquet as pq
+import pytest
+from support.tables import T, cube
+
+from binc.cli import main
+from binc.cli.export import parse_by, parse_where
+from binc.core.errors import UserError
+from binc.core.table import AnsweredTable
+from binc.disclosure.suppression import suppress
+from binc.export import writers
+from binc.export.labels import label_for
+from binc.export.writers import (
+    csv_bytes,
+    excel_csv_bytes,
+    parquet_bytes,
+    write_export,
+    xlsx_bytes,
+)
+
+RELEASE = {
+    "release_id": "r-2026-11-29",
+    "warehouse_version": "w-abc123",
+    "created_at": "2026-11-29T10:00:00+01:00",
+    "epsilon": 1.5,
+    "c": 3,
+    "k": 5,
+    "noise": "discrete Gaussian",
+}
+CONTRACT = [
+    "year",
+    "year_label",
+    "sex",
+    "sex_label",
+    "value",
+    "ci_low",
+    "ci_high",
+    "suppressed",
+]
+
+
+def counts() -> AnsweredTable:
+    cells = {
+        ("2023", "M"): 41.0,
+        ("2023", "V"): 3.0,
+        ("2023", "X"): 22.0,
+        ("2024", "M"): 50.0,
+        ("2024", "V"): 47.0,
+        ("2024", "X"): 18.0,
+    }
+    frame = suppress(cube(cells, ("year", "sex")), ["year", "sex"], 5, kind="count")
+    return AnsweredTable(
+        "trajectories", "count", ("year", "sex"), frame, "trajectories", RELEASE, ("target_group",)
+    )
+
+
+def shares() -> AnsweredTable:
+    frame = pl.DataFrame(
+        {
+            "year": ["2023"] * 4,
+            "sex": ["M", "V", "X", T],
+            "value": [12.25, 55.0, 40.0, 30.04],
+            "ci_low": [10.0, 50.0, 30.0, 28.0],
+            "ci_high": [14.55, 60.0, 50.0, 32.0],
+            "base": [40.0, 2.0, 35.0, 77.0],
+        }
+    )
+    frame = suppress(frame, ["sex"], 5, kind="share")
+    return AnsweredTable("goals_reached", "share", ("year", "sex"), frame, "percent", RELEASE)
+
+
+def test_a_csv_export_has_exactly_the_contract_columns_and_no_base(tmp_path: Path):
+    path = tmp_path / "t.csv"
+    write_export(counts(), path, "csv")
+    frame = pl.read_csv(path, infer_schema=False)
+    assert frame.columns == CONTRACT
+    row = frame.filter((pl.col("year") == "2023") & (pl.col("sex") == "M")).row(0, named=True)
+    assert row == {
+        "year": "2023",
+        "year_label": "2023",
+        "sex": "M",
+        "sex_label": "Jongen",
+        "value": "41",
+        "ci_low": "39",
+        "ci_high": "43",
+        "suppressed": "false",
+    }
+
+
+def test_suppressed_rows_have_empty_numbers_and_totals_read_totaal(tmp_path: Path):
+    path = tmp_path / "t.csv"
+    write_export(counts(), path, "csv")
+    text = path.read_text()
+    assert "2023,2023,V,Meisje,,,,true" in text
+    frame = pl.read_csv(path, infer_schema=False)
+    hidden = frame.filter(pl.col("suppressed") == "true")
+    assert hidden.height >= 2
+    assert hidden.select("value", "ci_low", "ci_high").null_count().row(0) == (hidden.height,) * 3
+    totals = frame.filter(pl.col("sex") == T)
+    assert set(totals["sex_label"]) == {"Totaal"}
+    assert frame.filter((pl.col("year") == T) & (pl.col("sex") == T))["value"].to_list() == ["181"]
+
+
+def test_english_labels_with_language_en():
+    text = csv_bytes(counts(), "en").decode()
+    assert "2023,2023,M,Boy,41," in text
+    assert "TOTAL,Total,TOTAL,Total,181," in text
+
+
+def test_shares_keep_one_decimal_rounded_half_away_from_zero():
+    frame = pl.read_csv(csv_bytes(shares()), infer_schema=False)
+    # V's base is small; X (the smaller partner) hides it from the total's base.
+    assert frame["value"].to_list() == ["12.3", None, None, "30.0"]
+    assert frame["ci_high"].to_list() == ["14.6", None, None, "32.0"]
+
+
+def test_the_codebook_beside_a_csv_is_complete(tmp_path: Path):
+    path = tmp_path / "t.csv"
+    written = write_export(counts(), path, "csv")
+    assert set(written) == {path, tmp_path / "t.codebook.json"}
+    book = json.loads((tmp_path / "t.codebook.json").read_text())
+    assert [c["name"] for c in book["columns"]] == CONTRACT
+    assert book["measure"] == "trajectories"
+    assert (book["kind"], book["unit"], book["dimensions"]) == (
+        "count",
+        "trajectories",
+        ["year", "sex"],
+    )
+    assert book["release"] == RELEASE
+    assert book["disclosure"]["k"] == 5
+    assert {"code": "V", "label_nl": "Meisje", "label_en": "Girl"} in book["codes"]["sex"]
+    assert {"code": T, "label_nl": "Totaal", "label_en": "Total"} in book["codes"]["year"]
+    assert "r-2026-11-29" in book["citation"]
+    assert "rounding" in book
+    assert book["source_tables"] == ["target_group"]
+
+
+def test_xlsx_has_a_data_and_a_metadata_sheet(tmp_path: Path):
+    path = tmp_path / "t.xlsx"
+    write_export(counts(), path, "xlsx", "en")
+    workbook = openpyxl.load_workbook(path)
+    assert workbook.sheetnames[:2] == ["data", "metadata"]
+    data = list(workbook["data"].iter_rows(values_only=True))
+    assert list(data[0]) == CONTRACT
+    assert ("2023", "2023", "V", "Girl", None, None, None, True) in data
+    assert ("2023", "2023", "M", "Boy", 41, 39, 43, False) in data
+    metadata = dict(workbook["metadata"].iter_rows(min_row=2, values_only=True))
+    assert metadata["measure"] == "trajectories"
+    assert metadata["disclosure.k"] == "5"
+    assert metadata["release.warehouse_version"] == "w-abc123"
+    assert "citation" in metadata
+
+
+def test_parquet_carries_the_codebook_as_key_value_metadata(tmp_path: Path):
+    path = tmp_path / "t.parquet"
+    write_export(counts(), path, "parquet")
+    book = json.loads(pq.read_schema(path).metadata[b"binc"])
+    assert book["release"]["epsilon"] == 1.5
+    frame = pl.read_parquet(path)
+    assert frame.columns == CONTRACT
+    assert frame.schema["value"] == pl.Int64
+    assert frame.schema["suppressed"] == pl.Boolean
+    assert frame.filter("suppressed")["value"].null_count() == frame["suppressed"].sum()
+
+
+def test_writers_give_bytes_for_the_dashboard():
+    table = counts()
+    assert xlsx_bytes(table)[:2] == b"PK"
+    assert parquet_bytes(table)[:4] == b"PAR1"
+    assert csv_bytes(table).startswith(b"year,year_label,")
+
+
+def test_the_nl_be_excel_csv_has_bom_semicolons_and_decimal_commas():
+    data = excel_csv_bytes(shares())
+    assert data.startswith(b"\xef\xbb\xbf")
+    lines = data.decode("utf-8-sig").splitlines()
+    assert lines[0] == "year;year_label;sex;sex_label;value;ci_low;ci_high;suppressed"
+    assert lines[1] == "2023;2023;M;Jongen;12,3;10,0;14,6;false"
+
+
+def test_a_failing_writer_leaves_the_old_file_untouched(tmp_path: Path, monkeypatch):
+    path = tmp_path / "t.csv"
+    path.write_text("the good old export\n")
+    (tmp_path / "t.codebook.json").write_text("{}")
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(writers, "csv_bytes", broken)
+    with pytest.raises(RuntimeError):
+        write_export(counts(), path, "csv")
+    assert path.read_text() == "the good old export\n"
+    assert (tmp_path / "t.codebook.json").read_text() == "{}"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["t.codebook.json", "t.csv"]
+
+
+def test_a_failure_while_moving_into_place_leaves_no_half_file(tmp_path: Path, monkeypatch):
+    path = tmp_path / "t.parquet"
+    path.write_bytes(b"old")
+
+    def no_replace(src, dst):
+        raise OSError("device full")
+
+    monkeypatch.setattr(os, "replace", no_replace)
+    with pytest.raises(OSError, match="device full"):
+        write_export(counts(), path, "parquet")
+    assert path.read_bytes() == b"old"
+    assert [p.name for p in tmp_path.iterdir()] == ["t.parquet"]
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o027])
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "parquet"])
+def test_an_export_gets_the_mode_of_a_new_file_under_the_umask(tmp_path: Path, fmt, umask):
+    """Not the 0o600 of the temporary file it is written through: a researcher's export is an
+    ordinary file, 0o644 under umask 022 (0o640 under 027), codebook included."""
+    previous = os.umask(umask)
+    try:
+        written = write_export(counts(), tmp_path / f"t.{fmt}", fmt)
+    finally:
+        os.umask(previous)
+    assert len(written) == (2 if fmt == "csv" else 1)
+    for path in written:
+        assert oct(path.stat().st_mode & 0o777) == oct(0o666 & ~umask), path.name
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in written)
+
+
+def test_new_file_mode_is_what_the_umask_gives_a_plain_open(tmp_path: Path):
+    previous = os.umask(0o037)
+    try:
+        mode = writers.new_file_mode()
+        (tmp_path / "plain").write_bytes(b"")
+    finally:
+        os.umask(previous)
+    assert mode == 0o640 == (tmp_path / "plain").stat().st_mode & 0o777
+
+
+@pytest.mark.parametrize(
+    ("dimension", "code", "language", "label"),
+    [
+        ("year", "2024", "nl", "2024"),
+        ("year", T, "en", "Total"),
+        ("sex", "X", "nl", "X (andere)"),
+        ("sex", "V", "en", "Girl"),
+        ("age_band", "0-2", "nl", "0–2 jaar"),
+        ("duration_band", "18+", "en", "18 months or longer"),
+        ("province", "10000", "nl", "Antwerpen"),
+        ("province", "10000", "en", "Antwerp"),
+        ("partnership", "P02", "nl", "1 Gezin 1 Plan Antwerpen"),
+        ("municipality", "11002", "en", "Antwerpen"),
+        ("trajectory_type", "coaching_short", "nl", "Gezinscoaching kort"),
+        ("unknown_dimension", "abc", "nl", "abc"),
+    ],
+)
+def test_label_for(dimension, code, language, label):
+    assert label_for(dimension, code, language) == label
+
+
+# --- CLI input validation (before any release is opened) ----------------------------------------
+
+
+def export_args(tmp_path: Path, **overrides: str) -> list[str]:
+    options = {
+        "--release": str(tmp_path / "release"),
+        "--measure": "trajectories",
+        "--by": "year,sex",
+        "--format": "csv",
+        "--out": str(tmp_path / "t.csv"),
+    } | overrides
+    return ["export", *[part for item in options.items() for part in item]]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"--format": "json"}, "--format 'json' is not supported; allowed: csv, xlsx, parquet"),
+        ({"--language": "fr"}, "--language 'fr' is not supported; allowed: nl, en"),
+        ({"--out": "/no/such/dir/t.csv"}, "directory /no/such/dir does not exist"),
+    ],
+)
+def test_export_refuses_bad_options_with_one_line(tmp_path: Path, capsys, overrides, message):
+    assert main(export_args(tmp_path, **overrides)) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1
+    assert message in err
+
+
+def test_by_and_where_are_checked_against_the_known_dimensions():
+    allowed = ("year", "sex")
+    assert parse_by("year, sex", allowed) == ("year", "sex")
+    assert parse_where(["year=2024"], allowed) == {"year": "2024"}
+    with pytest.raises(UserError, match=r"--by: unknown dimension 'age'; allowed: year, sex"):
+        parse_by("year,age", allowed)
+    for bad in ("year", "=2024", "year=", "year:2024"):
+        with pytest.raises(UserError, match="malformed; write DIM=CODE"):
+            parse_where([bad], allowed)
+    with pytest.raises(UserError, match="unknown dimension 'region'"):
+        parse_where(["region=1"], allowed)
