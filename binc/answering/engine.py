@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import polars as pl
 
 from binc.answering import estimates
-from binc.answering.catalogue import MeasureDef, measure_defs
+from binc.answering.catalogue import MeasureDef, Method, measure_defs
 from binc.answering.cube import Cube, allowed_dimensions, select, with_totals
 from binc.core import reference
 from binc.core.errors import UserError, shown
@@ -90,14 +91,16 @@ def _answer(
     # Suppression is always decided with the margins, shown or not (see answering/patterns.py);
     # only a count of distinct children over years has no margin (a child is in several years).
     margins = _margins_allowed(d, by)
-    cube, numbers = _measure(release, d, by, where, totals or margins)
+    cube, numbers = _measure(_Question(release, d, by, where, totals or margins))
     frame = numbers.frame(by, totals or margins)
 
     def pattern_estimates(
         dims: tuple[str, ...], kept: dict[str, tuple[str, ...]]
     ) -> tuple[bool, Estimates]:
         wide = _margins_allowed(d, dims)
-        _, pattern = _measure(release, d, dims, kept, wide, source=cube.source, bases_only=True)
+        _, pattern = _measure(
+            _Question(release, d, dims, kept, wide, source=cube.source, bases_only=True)
+        )
         return wide, pattern
 
     domains = dict(zip(cube.source.dimensions, cube.source.domains, strict=True))
@@ -138,39 +141,29 @@ def _margins_allowed(d: MeasureDef, by: tuple[str, ...]) -> bool:
     return not (d.source_unit == "children" and "year" in by)
 
 
-def _measure(
-    release: Release,
-    d: MeasureDef,
-    by: tuple[str, ...],
-    where: dict[str, tuple[str, ...]],
-    totals: bool,
-    source: Measurement | None = None,
-    bases_only: bool = False,
-) -> tuple[Cube, Estimates]:
-    """The cube the question was summed from and its estimates, margins appended if `totals`.
+@dataclass(frozen=True)
+class _Question:
+    """One question as the estimators see it (canonical `by` and `where`)."""
 
-    `bases_only`: only `base` is needed (a pattern table); medians and survival then skip their
-    bootstrap and return the base in the other three places."""
-    if d.method == "count":
-        return _count(release, d, by, where, totals, source)
-    if d.method == "share":
-        return _share(release, by, where, totals, source)
-    if d.method == "ratio":
-        return _ratio(release, d, by, where, totals, source)
-    if d.method == "median":
-        return _median(release, d, by, where, totals, source, bases_only)
-    return _survival(release, d, by, where, totals, source, bases_only)
+    release: Release
+    measure: MeasureDef
+    by: tuple[str, ...]
+    where: dict[str, tuple[str, ...]]
+    totals: bool  # margins appended
+    source: Measurement | None = None  # the measured table to use, if already chosen
+    bases_only: bool = False  # only `base` is needed (a pattern table): no bootstrap
 
 
-def _count(
-    release: Release,
-    d: MeasureDef,
-    by: tuple[str, ...],
-    where: dict[str, tuple[str, ...]],
-    totals: bool,
-    source: Measurement | None,
-) -> tuple[Cube, Estimates]:
-    if d.source_unit == "children":
+def _measure(q: _Question) -> tuple[Cube, Estimates]:
+    """The cube the question was summed from and its estimates, dispatched on the catalogue's
+    method. With `bases_only`, medians and survival skip their bootstrap and return the base in
+    the other three places."""
+    return _ESTIMATORS[q.measure.method](q)
+
+
+def _count(q: _Question) -> tuple[Cube, Estimates]:
+    by, where, totals = q.by, q.where, q.totals
+    if q.measure.source_unit == "children":
         if "year" not in by and len(where.get("year", ())) != 1:
             raise UserError(
                 "children: distinct children are counted per year; add year to by, or filter one year"
@@ -179,7 +172,7 @@ def _count(
             raise UserError(
                 "children: a child reached in several years would be counted more than once in a total over years; ask without totals"
             )
-    cube = select(release, d.source_unit, by, where, source=source)
+    cube = select(q.release, q.measure.source_unit, by, where, source=q.source)
     values, cells = cube.values, cube.cells
     if totals:
         values, cells = with_totals(values, len(by)), with_totals(cells, len(by))
@@ -188,25 +181,20 @@ def _count(
     return cube, Estimates(cube.domains, values, low, high, values)
 
 
-def _share(
-    release: Release,
-    by: tuple[str, ...],
-    where: dict[str, tuple[str, ...]],
-    totals: bool,
-    source: Measurement | None,
-) -> tuple[Cube, Estimates]:
+def _share(q: _Question) -> tuple[Cube, Estimates]:
+    by = q.by
     if not by:
         raise UserError(
             "share: give at least one dimension in by; the share is taken over the last one"
         )
-    cube = select(release, "trajectories", by, where, source=source)
+    cube = select(q.release, "trajectories", by, q.where, source=q.source)
     v = cube.source.cell_variance
     num, cells = cube.values, cube.cells
-    if totals:
+    if q.totals:
         num, cells = with_totals(num, len(by) - 1), with_totals(cells, len(by) - 1)
     den = num.sum(axis=-1, keepdims=True)
     den_cells = cells.sum(axis=-1, keepdims=True)
-    if totals:
+    if q.totals:
         num, cells = np.concatenate([num, den], -1), np.concatenate([cells, den_cells], -1)
     den = np.broadcast_to(den, num.shape)
     rest_cells = np.broadcast_to(den_cells, num.shape) - cells
@@ -214,25 +202,19 @@ def _share(
     return cube, Estimates(cube.domains, value, low, high, base)
 
 
-def _ratio(
-    release: Release,
-    d: MeasureDef,
-    by: tuple[str, ...],
-    where: dict[str, tuple[str, ...]],
-    totals: bool,
-    source: Measurement | None,
-) -> tuple[Cube, Estimates]:
+def _ratio(q: _Question) -> tuple[Cube, Estimates]:
+    d, by = q.measure, q.by
     if d.category is None:
         raise ValueError(f"{d.name}: a ratio needs its category dimension in the catalogue")
-    cat_codes = _category_domain(release, d.category)
+    cat_codes = _category_domain(q.release, d.category)
     den_codes = d.denominator or tuple(c for c in cat_codes if c != "unknown")
     cube = select(
-        release,
+        q.release,
         d.source_unit,
         (*by, d.category),
-        where,
+        q.where,
         fixed={d.category: den_codes},
-        source=source,
+        source=q.source,
     )
     mask = np.isin(np.array(cube.domains[-1]), d.numerator)
     v = cube.source.cell_variance
@@ -240,7 +222,7 @@ def _ratio(
     den = cube.values.sum(-1)
     num_cells = cube.cells[..., mask].sum(-1)
     den_cells = cube.cells.sum(-1)
-    if totals:
+    if q.totals:
         num, den = with_totals(num, len(by)), with_totals(den, len(by))
         num_cells, den_cells = with_totals(num_cells, len(by)), with_totals(den_cells, len(by))
     value, low, high, base = estimates.ratio(
@@ -264,69 +246,48 @@ def _bounds(dim: str, codes: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     return lower, upper
 
 
-def _median(
-    release: Release,
-    d: MeasureDef,
-    by: tuple[str, ...],
-    where: dict[str, tuple[str, ...]],
-    totals: bool,
-    source: Measurement | None,
-    bases_only: bool,
-) -> tuple[Cube, Estimates]:
+def _median(q: _Question) -> tuple[Cube, Estimates]:
+    d = q.measure
     if d.band is None:
         raise ValueError(f"{d.name}: a median needs its band dimension in the catalogue")
     fixed = dict(d.fixed)
     if d.band_excludes:
-        codes = _category_domain(release, d.band)
+        codes = _category_domain(q.release, d.band)
         fixed[d.band] = tuple(c for c in codes if c not in d.band_excludes)
-    cube = select(release, "trajectories", (*by, d.band), where, fixed=fixed, source=source)
+    cube = select(q.release, "trajectories", (*q.by, d.band), q.where, fixed=fixed, source=q.source)
     # Whole days and months: band 0-7 covers [0, 8).
     lower, upper = _bounds(d.band, cube.domains[-1])
 
     def median(h: np.ndarray) -> np.ndarray:
         return estimates.banded_median(h, lower, upper)
 
-    seed = _seed(release, d.name, by, where)
-    return cube, _histogram_statistic(cube, len(by), totals, seed, median, bases_only)
+    return cube, _histogram_statistic(q, cube, median)
 
 
-def _survival(
-    release: Release,
-    d: MeasureDef,
-    by: tuple[str, ...],
-    where: dict[str, tuple[str, ...]],
-    totals: bool,
-    source: Measurement | None,
-    bases_only: bool,
-) -> tuple[Cube, Estimates]:
-    band = d.band or "duration_band"
-    cube = select(release, "trajectories", (*by, band, "status"), where, source=source)
+def _survival(q: _Question) -> tuple[Cube, Estimates]:
+    band = q.measure.band or "duration_band"
+    cube = select(q.release, "trajectories", (*q.by, band, "status"), q.where, source=q.source)
     _, upper = _bounds(band, cube.domains[-2])
     ended = list(cube.domains[-1]).index("ended")
-    months = float(d.parameter or 0)
+    months = float(q.measure.parameter or 0)
 
     def survival(h: np.ndarray) -> np.ndarray:
         return estimates.survival_at(h[..., ended], h[..., 1 - ended], upper, months)
 
-    seed = _seed(release, d.name, by, where)
-    return cube, _histogram_statistic(cube, len(by), totals, seed, survival, bases_only)
+    return cube, _histogram_statistic(q, cube, survival)
 
 
 def _histogram_statistic(
-    cube: Cube,
-    n: int,
-    totals: bool,
-    seed: int,
-    statistic: Callable[[np.ndarray], np.ndarray],
-    bases_only: bool = False,
+    q: _Question, cube: Cube, statistic: Callable[[np.ndarray], np.ndarray]
 ) -> Estimates:
     """Point estimate from the consistent histogram; interval by a seeded parametric bootstrap."""
+    n, totals = len(q.by), q.totals
     hist, var = cube.values, cube.variance
-    if bases_only:
+    if q.bases_only:
         hist = with_totals(hist, n) if totals else hist
         base = hist.reshape(*hist.shape[:n], -1).sum(-1)
         return Estimates(cube.domains, base, base, base, base)
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(_seed(q.release, q.measure.name, q.by, q.where))
     draws = np.maximum(
         hist[None]
         + rng.standard_normal((estimates.BOOTSTRAP_DRAWS, *hist.shape)) * np.sqrt(var)[None],
@@ -344,6 +305,15 @@ def _histogram_statistic(
     low, high = np.minimum(low, value), np.maximum(high, value)
     base = hist.reshape(*hist.shape[:n], -1).sum(-1)
     return Estimates(cube.domains, value, low, high, base)
+
+
+_ESTIMATORS: dict[Method, Callable[[_Question], tuple[Cube, Estimates]]] = {
+    "count": _count,
+    "share": _share,
+    "ratio": _ratio,
+    "median": _median,
+    "survival": _survival,
+}
 
 
 def list_measures(release: Release | None = None) -> list[dict[str, Any]]:

@@ -7,8 +7,8 @@ cell's feasible interval; the privacy model requires it to be at least `k` wide.
 behind complementary suppression: the heuristic in `suppression.py` proposes, this module checks.
 
 HiGHS is driven through `highspy` directly: one model per group of linked suppressed cells, only the
-objective changes between solves, and the primal simplex restarts from the previous basis — about a
-millisecond per solve, where rebuilding the model through `scipy.optimize.linprog` costs ten.
+objective changes between solves, and the primal simplex restarts from the previous basis — far
+cheaper per solve than rebuilding the model through `scipy.optimize.linprog` each time.
 """
 
 from __future__ import annotations

@@ -27,7 +27,7 @@ from binc.ingest.validate import Validation, validate_files, validate_in_pieces
 
 _WORKERS = 2
 _AHEAD = 6  # batches read and validated ahead of the loader: bounds memory
-_BATCH_BYTES = 8 << 20  # ~50,000 rows of a typical export
+_BATCH_BYTES = 8 << 20  # tens of thousands of rows of a typical export
 _PIECE_ROWS = 200_000  # a larger export is validated in pieces of this many rows, side by side
 
 

@@ -100,7 +100,7 @@ def measuring_connection(warehouse: Path) -> Iterator[tuple[duckdb.DuckDBPyConne
         version = warehouse_version(check)
     spill = tempfile.mkdtemp(prefix="binc-release-")
     # Insertion order is irrelevant (every query groups) and keeping it costs time and memory; the
-    # memory limit keeps a 10M-row release well under 2 GiB (DuckDB spills to `spill` beyond it).
+    # memory limit bounds a large release's peak (DuckDB spills to `spill` beyond it).
     con = duckdb.connect(
         ":memory:",
         config={

@@ -24,7 +24,7 @@ from binc.synthetic.registrations import ORDER, assemble
 from binc.synthetic.trajectories import build_trajectories
 
 DEFAULT_SEED = 20260331
-# Everything is built in memory (about 2.4 GB per million children, measured): refuse sizes
+# Everything is built in memory (docs/performance.md has the measured size): refuse sizes
 # that would exhaust a normal machine instead of failing half-way.
 MAX_CHILDREN = 5_000_000
 

@@ -21,7 +21,7 @@ from binc.core.reference import codes, partnerships
 
 SCHEMA_VERSION = "2"  # 2: trajectories no longer store a row hash
 
-# Categorical columns are DuckDB ENUMs: smaller and 3-4x faster to group by than text.
+# Categorical columns are DuckDB ENUMs: smaller and faster to group by than text.
 ENUM_TYPES: dict[str, str] = {
     "programme_code": "programme",
     "sex_code": "sex",

@@ -20,21 +20,20 @@ import pytest
 from support import TESTS
 from support.small_release import small_release
 
+from dashboard import navigation
+
 pytestmark = pytest.mark.browser
 
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = TESTS / "screenshots"  # git-ignored
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
-# url path -> what shows the page has drawn its content
+# What shows that a page has drawn its content; every other page draws a chart.
+DRAWN = {"tables": '[data-testid="stDataFrame"]', "method": '[data-testid="stTable"]'}
+# url path -> that selector; the default page (Overzicht) lives at the root
 PAGES = {
-    "": '[data-testid="stPlotlyChart"]',  # Overzicht, the default page, lives at the root
-    "doelgroep": '[data-testid="stPlotlyChart"]',
-    "duur": '[data-testid="stPlotlyChart"]',
-    "resultaten": '[data-testid="stPlotlyChart"]',
-    "regios": '[data-testid="stPlotlyChart"]',
-    "tabellen": '[data-testid="stDataFrame"]',
-    "methode": '[data-testid="stTable"]',
+    ("" if i == 0 else page.slug): DRAWN.get(page.name, '[data-testid="stPlotlyChart"]')
+    for i, page in enumerate(navigation.PAGES)
 }
 
 

@@ -17,7 +17,7 @@ from collections import Counter
 
 import pytest
 from support import load
-from support.load_behaviour import Codes
+from support.load_behaviour import SLUGS, Codes
 from support.small_release import APP, PAGES, small_release
 from support.streamlit_client import Run, Session
 
@@ -25,7 +25,6 @@ from support.streamlit_client import Run, Session
 APPTEST_TO_PROTO = {"title": "heading", "header": "heading", "subheader": "heading",
                     "caption": "markdown", "warning": "alert", "info": "alert", "error": "alert",
                     "success": "alert", "toggle": "checkbox"}  # fmt: skip
-SLUGS = ("", "doelgroep", "duur", "resultaten", "regios", "tabellen", "methode")
 SLUG = dict(zip(PAGES, SLUGS, strict=True))
 SIDEBAR = {"button_group": 1, "multiselect": 2, "selectbox": 1}  # language, years + types, region
 

@@ -32,6 +32,7 @@ from binc.core.errors import UserError
 from binc.release.build import build_release
 from binc.release_file import load_release
 from binc.synthetic.generate import generate_exports
+from dashboard.navigation import PAGE_NAMES
 
 EVIL = (
     "2019'; DROP TABLE cells_trajectories; --",
@@ -124,7 +125,7 @@ def test_every_dashboard_page_opens_only_the_release_and_read_only(world, tmp_pa
     release = tmp_path / "shown.duckdb"
     shutil.copy(world.release, release)
     env = {**os.environ, "BINC_RELEASE": str(release), "BINC_SYNTHETIC": "1"}
-    pages = ("overview", "target_group", "duration", "outcomes", "compare", "tables", "method")
+    pages = PAGE_NAMES
     done = subprocess.run([sys.executable, "-c", PROBE_APP, str(REPO / "dashboard" / "app.py"), *pages],
                           env=env, capture_output=True, text=True, timeout=300, check=True)  # fmt: skip
     seen = json.loads(done.stdout.strip().splitlines()[-1])

@@ -10,9 +10,11 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
+from dashboard.navigation import PAGES
 from support.streamlit_client import Run, Session
 
-SLUGS = ("", "doelgroep", "duur", "resultaten", "regios", "tabellen", "methode")
+# URL paths of the pages in menu order; the default page lives at the root.
+SLUGS = ("", *(page.slug for page in PAGES[1:]))
 
 
 @dataclass(frozen=True)

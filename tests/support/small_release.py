@@ -24,10 +24,11 @@ from binc.core.pseudonym_key import PseudonymKey
 from binc.ingest.pipeline import ingest_files
 from binc.release.build import build_release
 from binc.synthetic.generate import generate_exports
+from dashboard.navigation import PAGE_NAMES
 from support import REPO
 
 APP = REPO / "dashboard" / "app.py"
-PAGES = ("overview", "target_group", "duration", "outcomes", "compare", "tables", "method")
+PAGES = PAGE_NAMES
 CHILDREN = 3000
 # A test key (the data are synthetic): fixed, so that the pseudonyms, and with them the warehouse,
 # are the same in every run.
