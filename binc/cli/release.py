@@ -13,10 +13,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from binc.core.errors import UserError
-from binc.release.build import build_release
-from binc.release_file import load_release
-from binc.warehouse.schema import connect, warehouse_version
+from binc.release.build import build_release, check_current
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -32,27 +29,6 @@ def configure(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="build nothing; say whether the release at --out was measured from the warehouse's "
         "present data (exit status 2 when not)",
-    )
-
-
-def check_current(release: Path, warehouse: Path) -> str:
-    """The release's warehouse version when it is the warehouse's present one; else a UserError
-    saying which data the release was measured from (versions are `<warehouse id>.<data version>`)."""
-    measured = str(load_release(release).metadata.get("warehouse_version", ""))
-    with connect(warehouse, read_only=True) as con:
-        present = warehouse_version(con)
-    if measured == present:
-        return present
-    measured_id, _, measured_data = measured.partition(".")
-    present_id, _, present_data = present.partition(".")
-    if measured_id != present_id:
-        raise UserError(
-            f"{release}: measured from another warehouse (version {measured}), not from "
-            f"{warehouse} (version {present}); build a release of this warehouse with `binc release`"
-        )
-    raise UserError(
-        f"{release}: measured from data version {measured_data} of {warehouse}, which is now at "
-        f"data version {present_data} (ingest or purge changed it since); rebuild it with `binc release`"
     )
 
 

@@ -192,11 +192,31 @@ def build_release(
     )
 
 
+def check_current(release: Path, warehouse: Path) -> str:
+    """The release's warehouse version when it is the warehouse's present one; else a UserError
+    saying which data the release was measured from (versions are `<warehouse id>.<data version>`)."""
+    measured = str(load_release(release).metadata.get("warehouse_version", ""))
+    with connect(warehouse, read_only=True) as con:
+        present = warehouse_version(con)
+    if measured == present:
+        return present
+    measured_id, _, measured_data = measured.partition(".")
+    present_id, _, present_data = present.partition(".")
+    if measured_id != present_id:
+        raise UserError(
+            f"{release}: measured from another warehouse (version {measured}), not from "
+            f"{warehouse} (version {present}); build a release of this warehouse with `binc release`"
+        )
+    raise UserError(
+        f"{release}: measured from data version {measured_data} of {warehouse}, which is now at "
+        f"data version {present_data} (ingest or purge changed it since); rebuild it with `binc release`"
+    )
+
+
 def release_is_current(release: Path, warehouse: Path) -> bool:
     """True when `release` was measured from the warehouse's present data version."""
     try:
-        meta = load_release(release).metadata
-        with connect(warehouse, read_only=True) as con:
-            return meta.get("warehouse_version") == warehouse_version(con)
+        check_current(release, warehouse)
     except UserError:
         return False
+    return True
