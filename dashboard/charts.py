@@ -16,8 +16,8 @@ import plotly.graph_objects as go
 import plotly.io as pio
 import polars as pl
 
+from binc.core import i18n
 from binc.core.resources import reference_dir
-from dashboard import i18n
 
 OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
 GREY = "#6E6E6E"

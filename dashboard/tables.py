@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from binc.core import i18n
 from binc.core.table import TOTAL, AnsweredTable
-from dashboard import i18n
 from dashboard.ui import label
 
 NUMBERS = ("value", "ci_low", "ci_high")

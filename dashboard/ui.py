@@ -13,9 +13,8 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from binc.core import reference
+from binc.core import i18n, reference
 from binc.export.labels import label_for
-from dashboard import i18n
 
 ALL = "ALL"
 LANG_KEY, YEARS_KEY, REGION_KEY, TYPES_KEY = "f_lang", "f_years", "f_region", "f_types"

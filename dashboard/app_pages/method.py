@@ -5,7 +5,8 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from dashboard import data, i18n, ui
+from binc.core import i18n
+from dashboard import data, ui
 
 view = ui.current_view()
 lang = view.language

@@ -8,7 +8,7 @@ import json
 import pytest
 from support.small_release import PAGES, app_test, page_path
 
-from dashboard import i18n
+from binc.core import i18n
 
 pytestmark = pytest.mark.usefixtures("app_release")
 

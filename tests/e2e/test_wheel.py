@@ -71,7 +71,7 @@ DATA_FOLDERS = {
     "queries": "binc/queries",
     "data/reference": "binc/reference_data",
     "config": "binc/default_config",
-    "dashboard/i18n": "dashboard/i18n",
+    "binc/core/i18n": "binc/core/i18n",
 }
 DATA_SUFFIXES = {".sql", ".csv", ".geojson", ".toml"}
 EXPORT_HEADER = ["year", "year_label", "value", "ci_low", "ci_high", "suppressed"]
@@ -172,14 +172,14 @@ def clean_environment(tmp: Path, venv: Path) -> dict[str, str]:
 
 INSPECT = """
 import json, sys
-import binc, dashboard, dashboard.i18n
+import binc, dashboard, binc.core.i18n
 from importlib.metadata import version
 from binc.core import resources
 print(json.dumps({
     "binc": binc.__file__, "dashboard": dashboard.__file__, "version": binc.__version__,
     "metadata_version": version("binc"), "sys_path": sys.path, "prefix": sys.prefix,
     "queries": str(resources.queries_dir()), "reference": str(resources.reference_dir()),
-    "config": str(resources.default_config()), "texts": len(dashboard.i18n.keys("nl")),
+    "config": str(resources.default_config()), "texts": len(binc.core.i18n.keys("nl")),
     "sql": len(list(resources.queries_dir().glob("*.sql"))),
 }))
 """
