@@ -7,6 +7,7 @@ a seeded generator through the Python API only.
 
 from __future__ import annotations
 
+import hashlib
 import time
 import uuid
 from dataclasses import dataclass
@@ -103,7 +104,10 @@ def _metadata(
         "created_at": created.isoformat(timespec="seconds"),
         "as_of": created.date().isoformat(),
         "code_version": code_version(),
-        "config_file": str(config.path),
+        # The file's name and digest say which config was signed off; its folder is the build
+        # host's business and is not published.
+        "config_file": config.path.name,
+        "config_sha256": hashlib.sha256(config.path.read_bytes()).hexdigest(),
         "privacy_unit": "person",
         "epsilon_total": config.epsilon_total,
         "epsilon_spent": sum(m.noise.epsilon for m in measurements.values()),

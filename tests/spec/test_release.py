@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 from datetime import date
 from pathlib import Path
@@ -21,6 +23,7 @@ from support.warehouses import (
 from binc.cli import main
 from binc.core import reference
 from binc.core.errors import UserError
+from binc.core.resources import default_config
 from binc.release.build import build_release
 from binc.release.config import load_config
 from binc.release.consistency import consistent_estimates
@@ -222,6 +225,18 @@ def test_release_metadata_records_the_privacy_story(small_release):
     assert meta["measurements"]["year_partnership"]["sensitivity"] == 3
     assert meta["noise_distribution"] == "two_sided_geometric"
     assert isinstance(meta["bounding"]["rows_dropped_noisy"], int)
+
+
+def test_release_metadata_names_its_config_without_the_build_hosts_folders(small_release):
+    """The config is identified by its name and digest; no path of the build host is published."""
+    warehouse, summary = small_release
+    meta = load_release(summary.path).metadata
+    config = default_config()
+    assert meta["config_file"] == "release.toml"
+    assert meta["config_sha256"] == hashlib.sha256(config.read_bytes()).hexdigest()
+    text = json.dumps(meta)
+    for folder in {str(config.parent), str(warehouse.parent), str(Path.home()), "/tmp/", "/work/"}:
+        assert folder not in text
 
 
 def test_two_releases_of_the_same_warehouse_differ(small_release, tmp_path):
