@@ -9,12 +9,16 @@ use Cividis. The modebar's camera button downloads a PNG (no server-side rendere
 from __future__ import annotations
 
 import json
+import math
+from dataclasses import dataclass
 from functools import cache
+from itertools import pairwise
 from typing import Any
 
 import plotly.graph_objects as go
 import plotly.io as pio
 import polars as pl
+from plotly.colors import sample_colorscale
 
 from binc.core import i18n
 from binc.core.resources import reference_dir
@@ -221,28 +225,118 @@ def _provinces_geojson() -> dict[str, Any]:
     return json.loads((reference_dir() / "provinces.geojson").read_text(encoding="utf-8"))
 
 
+# Plotly's geo traces (Choropleth, Scattergeo) make the visitor's browser fetch a base map from
+# cdn.plot.ly: blank offline or behind a strict proxy, and a third-party request from every visitor.
+# The provinces are drawn instead as filled polygons on plain x/y axes from the bundled geometry, so
+# the map needs nothing but the dashboard's own server (tests/browser checks every request).
+SUPPRESSED_FILL = "#D9D9D9"
+# The geometry is longitude/latitude. At Flanders' mid latitude a degree of longitude is cos(50.8°)
+# as long as a degree of latitude: y units are drawn 1/cos(50.8°) as large as x units, so the map
+# is not stretched east-west (equirectangular; exact enough for a region this small).
+MAP_ASPECT = 1 / math.cos(math.radians(50.8))
+
+Ring = list[list[float]]
+
+
+@dataclass(frozen=True)
+class _Province:
+    labels: dict[str, str]  # language -> name
+    x: tuple[float | None, ...]  # every ring, None between rings (plotly closes and fills each)
+    y: tuple[float | None, ...]
+    anchor: tuple[float, float]  # where a note goes: the centroid of the largest polygon
+    area: float
+
+
+def _ring_area_centroid(ring: Ring) -> tuple[float, float, float]:
+    """Shoelace area (absolute) and centroid of a closed ring."""
+    twice, cx, cy = 0.0, 0.0, 0.0
+    for (x0, y0, *_), (x1, y1, *_) in pairwise(ring):
+        cross = x0 * y1 - x1 * y0
+        twice += cross
+        cx += (x0 + x1) * cross
+        cy += (y0 + y1) * cross
+    if twice == 0:
+        return 0.0, ring[0][0], ring[0][1]
+    return abs(twice) / 2, cx / (3 * twice), cy / (3 * twice)
+
+
+def _polygon_area_centroid(polygon: list[Ring]) -> tuple[float, float, float]:
+    """Area and centroid of an outer ring less its holes (so a note avoids an enclosed region)."""
+    area, cx, cy = _ring_area_centroid(polygon[0])
+    mx, my = area * cx, area * cy  # first moments
+    for hole_area, hx, hy in map(_ring_area_centroid, polygon[1:]):
+        area, mx, my = area - hole_area, mx - hole_area * hx, my - hole_area * hy
+    return (area, mx / area, my / area) if area > 0 else (0.0, cx, cy)
+
+
+@cache
+def _provinces() -> dict[str, _Province]:
+    """Province NIS code -> outline, largest first (so an enclosed region, Brussels, lies on top)."""
+    provinces = []
+    for feature in _provinces_geojson()["features"]:
+        geometry = feature["geometry"]
+        multi = geometry["type"] == "MultiPolygon"
+        polygons = geometry["coordinates"] if multi else [geometry["coordinates"]]
+        xs: list[float | None] = []
+        ys: list[float | None] = []
+        for ring in (ring for polygon in polygons for ring in polygon):
+            if xs:
+                xs.append(None)
+                ys.append(None)
+            xs.extend(point[0] for point in ring)
+            ys.extend(point[1] for point in ring)
+        parts = [_polygon_area_centroid(polygon) for polygon in polygons]
+        _, ax, ay = max(parts)
+        props = feature["properties"]
+        provinces.append((props["province_nis"], _Province(
+            labels={"nl": props["label_nl"], "en": props["label_en"]}, x=tuple(xs), y=tuple(ys),
+            anchor=(ax, ay), area=sum(a for a, _, _ in parts),
+        )))  # fmt: skip
+    return dict(sorted(provinces, key=lambda item: -item[1].area))
+
+
 def province_map(frame: pl.DataFrame, lang: str, axis_title: str, decimals: int) -> go.Figure:
-    """Choropleth of provinces (`code` = province NIS); suppressed provinces grey and labelled."""
-    geojson = _provinces_geojson()
-    shown = frame.filter(~pl.col("suppressed"))
-    hidden = frame.filter(pl.col("suppressed"))
-    fig = go.Figure(go.Choropleth(
-        geojson=geojson, featureidkey="properties.province_nis", locations=shown["code"].to_list(),
-        z=shown["value"].to_list(), colorscale=MAP_SCALE, marker_line_color="white",
-        colorbar={"title": {"text": axis_title}}, text=shown["category"].to_list(),
-        customdata=_hover(shown, lang, decimals), hovertemplate="%{text}: %{customdata}<extra></extra>",
-    ))  # fmt: skip
-    if hidden.height:
-        fig.add_trace(go.Choropleth(
-            geojson=geojson, featureidkey="properties.province_nis", locations=hidden["code"].to_list(),
-            z=[0] * hidden.height, colorscale=[[0, "#D9D9D9"], [1, "#D9D9D9"]], showscale=False,
-            text=hidden["category"].to_list(), marker_line_color="white",
-            hovertemplate="%{text}: " + i18n.text("chart.suppressed", lang) + "<extra></extra>",
+    """Provinces (`code` = province NIS) filled by value on a sequential colour scale, drawn from the
+    bundled geometry without a geo subplot; suppressed provinces grey with an 'onderdrukt' note."""
+    provinces = _provinces()
+    shown = frame.filter(~pl.col("suppressed") & pl.col("value").is_not_null())
+    codes, values = shown["code"].to_list(), shown["value"].to_list()
+    low, high = (min(values), max(values)) if values else (0.0, 1.0)
+    scaled = [(v - low) / (high - low) if high > low else 0.5 for v in values]
+    fills = dict(zip(codes, sample_colorscale(MAP_SCALE, scaled), strict=True)) if values else {}
+    hovers = dict(zip(codes, _hover(shown, lang, decimals), strict=True))
+    hidden = set(frame.filter(pl.col("suppressed"))["code"].to_list())
+    names = dict(zip(frame["code"].to_list(), frame["category"].to_list(), strict=True))
+    word = i18n.text("chart.suppressed", lang)
+    traces: list[go.Scatter] = []
+    notes: list[dict[str, Any]] = []
+    for code, province in provinces.items():
+        name = names.get(code) or province.labels.get(lang, province.labels["nl"])
+        line = "white"
+        if code in fills:
+            fill, text = fills[code], f"{name}: {hovers[code]}"
+        elif code in hidden:
+            fill, text = SUPPRESSED_FILL, f"{name}: {word}"
+            notes.append({"x": province.anchor[0], "y": province.anchor[1], "text": f"<i>{word}</i>",
+                          "showarrow": False, "font": {"color": "#404040", "size": 11}})  # fmt: skip
+        else:  # no figure for this province at all: outline only
+            fill, text, line = "rgba(0,0,0,0)", f"{name}: {_fmt(None, lang, decimals)}", GREY
+        traces.append(go.Scatter(
+            x=province.x, y=province.y, mode="lines", fill="toself", fillcolor=fill, name=name,
+            line={"color": line, "width": 1}, hoveron="fills", hoverinfo="text", text=text,
         ))  # fmt: skip
-    fig.update_geos(fitbounds="locations", visible=False)
-    fig.update_layout(
-        margin={"l": 0, "r": 0, "t": 10, "b": 0},
-        height=420,
-        separators=i18n.plotly_separators(lang),
-    )
-    return fig
+    if values:  # the colour bar rides on an invisible marker trace coloured by the same values
+        cx, cy = next(iter(provinces.values())).anchor
+        traces.append(go.Scatter(
+            x=[cx] * len(values), y=[cy] * len(values), mode="markers", hoverinfo="skip",
+            marker={"color": values, "cmin": low, "cmax": high, "colorscale": MAP_SCALE,
+                    "size": 0, "opacity": 0, "showscale": True,
+                    "colorbar": {"title": {"text": axis_title}}},
+        ))  # fmt: skip
+    return go.Figure(data=traces, layout={
+        "xaxis": {"visible": False, "fixedrange": True},
+        "yaxis": {"visible": False, "fixedrange": True, "scaleanchor": "x", "scaleratio": MAP_ASPECT},
+        "margin": {"l": 0, "r": 0, "t": 30, "b": 0}, "height": 420, "showlegend": False,
+        "hovermode": "closest", "dragmode": False, "annotations": notes,
+        "plot_bgcolor": "rgba(0,0,0,0)", "separators": i18n.plotly_separators(lang),
+    })  # fmt: skip

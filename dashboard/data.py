@@ -9,7 +9,7 @@ filter change that repeats a question is instant.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,7 @@ from binc.core.environment import RELEASE_ENV, SYNTHETIC_ENV
 from binc.core.errors import TooCostlyToProtectError, UserError
 from binc.core.resources import demo_dir
 from binc.core.table import AnsweredTable
+from binc.factsheet import factsheet_pdf
 from binc.release_file import Release, load_release
 
 Where = Mapping[str, str | Sequence[str]] | None
@@ -130,3 +131,18 @@ def facts() -> dict[str, Any]:
 def years() -> tuple[str, ...]:
     """The release's public years, as codes (text)."""
     return tuple(str(y) for y in facts().get("years", ()))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _factsheet(path: str, release_id: str, region: str, language: str, synthetic: bool,
+               _release: Release) -> bytes:  # fmt: skip
+    # `_release` is left out of the cache key (path and release id name it).
+    return factsheet_pdf(_release, region, language, synthetic)
+
+
+def factsheet(region: str, language: str) -> Callable[[], bytes]:
+    """The fact sheet PDF of `region` (a partnership, province or "flanders") as a callable for
+    st.download_button: nothing is built until the button is clicked, then once per release, region
+    and language. The synthetic mark follows `is_synthetic`, decided here in the page's run."""
+    current, synthetic, path = release(), is_synthetic(), str(release_path())
+    return lambda: _factsheet(path, current.release_id, region, language, synthetic, current)

@@ -25,6 +25,7 @@ COMMANDS: dict[str, str] = {
     "release": "measure the declared workload with DP noise, write a release",
     "export": "a safe table from a release as CSV, XLSX or Parquet",
     "audit": "LP audit of an exported table's suppression",
+    "factsheet": "a one-page PDF fact sheet for a partnership, a province or Flanders",
     "serve": "open the dashboard",
     "demo": "build the demo exports, warehouse and release when missing",
 }

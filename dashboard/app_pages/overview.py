@@ -1,9 +1,11 @@
-"""Overzicht: headline figures for the chosen years with intervals, a trend, and real changes only."""
+"""Overzicht: headline figures for the chosen years with intervals, a trend, and real changes only;
+the fact sheet (PDF) of the sidebar's region to download."""
 
 from __future__ import annotations
 
 import streamlit as st
 
+from binc.factsheet import FLANDERS, region
 from dashboard import charts, data, tables, ui
 
 HEADLINES = (
@@ -50,6 +52,19 @@ for column, measure in zip(columns, HEADLINES, strict=True):
             st.caption(ui.interval_caption(fig.low, fig.high, places))
         if note:
             st.caption(note)
+
+# The fact sheet of the sidebar's region (Flanders when none), built only when downloaded.
+sheet_region = FLANDERS if view.region == ui.ALL else view.region
+st.download_button(
+    ui.t("factsheet.download"),
+    data=data.factsheet(sheet_region, lang),
+    file_name=f"factsheet_{sheet_region}_{lang}.pdf",
+    mime="application/pdf",
+    key="overview_factsheet",
+    help=ui.t("factsheet.download_help", region=region(sheet_region).name(lang)),
+    on_click="ignore",
+    icon=":material/picture_as_pdf:",
+)
 
 st.subheader(ui.t("overview.changes", year=view.latest_year))
 previous = str(int(view.latest_year) - 1)

@@ -128,7 +128,11 @@ def test_compare_province_level_draws_a_map():
     at.radio(key="cmp_level").set_value("province").run()
     assert not at.exception
     assert len(at.get("plotly_chart")) == charts + 1
-    assert any(d.get("type") == "choropleth" for c in _charts(at) for d in c["data"])
+    # drawn from the bundled outlines on plain axes: no geo trace, whose base map comes from a CDN
+    types = [(d.get("type", "scatter"), d.get("fill")) for c in _charts(at) for d in c["data"]]
+    assert types.count(("scatter", "toself")) == 6  # 5 Flemish provinces + Brussels
+    geo = ("choropleth", "scattergeo", "scattermap", "densitymap")  # also the *mapbox variants
+    assert not [kind for kind, _ in types if kind.startswith(geo)]
 
 
 def test_target_group_dimension_changes_the_chart():

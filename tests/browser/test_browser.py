@@ -1,5 +1,7 @@
 """One real browser: `binc serve` on localhost, Debian's chromium opens every page, waits for the
-charts, saves a screenshot and fails on any Streamlit exception box.
+charts, saves a screenshot and fails on any Streamlit exception box — and on any request the page
+makes to anyone but the dashboard's own server (the product must work offline and must not show a
+visitor to a third party). The compare page's province map must draw from the bundled outlines.
 
 Skips when chromium or playwright is missing, except in CI (CI=true), where .ci/run installs both.
 """
@@ -15,12 +17,14 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from support import TESTS
 from support.small_release import small_release
 
-from dashboard import navigation
+from binc.core import i18n
+from dashboard import charts, navigation
 
 pytestmark = pytest.mark.browser
 
@@ -35,6 +39,11 @@ PAGES = {
     ("" if i == 0 else page.slug): DRAWN.get(page.name, '[data-testid="stPlotlyChart"]')
     for i, page in enumerate(navigation.PAGES)
 }
+COMPARE = next(page.slug for page in navigation.PAGES if page.name == "compare")
+# The compare page's map (st.plotly_chart(key="cmp_map") gets the class st-key-cmp_map) and the
+# filled province outlines in it.
+MAP = ".st-key-cmp_map .js-plotly-plot"
+MAP_FILLS = f"{MAP} .scatterlayer .trace path.js-fill"
 
 
 def _requirements() -> None:
@@ -85,6 +94,34 @@ def server():
         process.wait(timeout=10)
 
 
+def _foreign(urls: list[str], server: str) -> list[str]:
+    """The URLs that go anywhere but the dashboard's own host:port (data: and blob: stay local)."""
+    own = urlsplit(server).netloc
+    return [
+        u for u in urls if urlsplit(u).scheme not in ("data", "blob") and urlsplit(u).netloc != own
+    ]
+
+
+def test_foreign_finds_a_third_party_but_not_the_server():
+    server = "http://127.0.0.1:8501"
+    urls = [f"{server}/regios?lang=nl", "ws://127.0.0.1:8501/_stcore/stream", "data:image/png;base64,AA",
+            "blob:http://127.0.0.1:8501/5f0c", "https://cdn.plot.ly/un/world_110m.json",
+            "http://127.0.0.1:8502/", "http://localhost:8501/"]  # fmt: skip
+    assert _foreign(urls, server) == urls[-3:]
+
+
+def _show_the_map(page, slug: str) -> int:
+    """Switch the compare page to provinces; how many filled province outlines the map draws."""
+    page.get_by_text(i18n.text("dim.province", "nl"), exact=True).click()
+    page.wait_for_selector(MAP, timeout=30_000)
+    page.wait_for_timeout(1500)  # let plotly finish drawing
+    page.screenshot(path=str(SCREENSHOTS / f"{slug}_kaart.png"), full_page=True)
+    assert page.locator('[data-testid="stException"]').count() == 0, slug
+    return page.locator(MAP_FILLS).evaluate_all(
+        "paths => paths.filter(p => (p.getAttribute('d') || '').length > 20).length"
+    )
+
+
 def test_every_page_in_a_real_browser(server):
     from playwright.sync_api import sync_playwright
 
@@ -92,8 +129,14 @@ def test_every_page_in_a_real_browser(server):
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
         try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            context = browser.new_context(viewport={"width": 1400, "height": 1000})
+            # every request of every page, worker and web socket in this browser context
+            requested: list[str] = []
+            context.on("request", lambda request: requested.append(request.url))
+            context.on("page", lambda new: new.on("websocket", lambda ws: requested.append(ws.url)))
+            page = context.new_page()
             for slug, ready in PAGES.items():
+                requested.clear()
                 page.goto(f"{server}/{slug}?lang=nl", wait_until="domcontentloaded")
                 page.wait_for_selector(ready, timeout=30_000)
                 page.wait_for_timeout(1500)  # let plotly finish drawing
@@ -103,5 +146,10 @@ def test_every_page_in_a_real_browser(server):
                 assert page.locator('[data-testid="stException"]').count() == 0, slug
                 assert page.get_by_text("Page not found").count() == 0, slug
                 assert page.get_by_text("synthetische demogegevens").count() >= 1, slug
+                fills = _show_the_map(page, slug) if slug == COMPARE else None
+                assert any(u.startswith(server) for u in requested), slug  # the recorder works
+                assert _foreign(requested, server) == [], slug
+                # the map: one filled outline per province (after the requests, which may say why not)
+                assert fills in (None, len(charts._provinces())), fills
         finally:
             browser.close()

@@ -233,7 +233,8 @@ def test_release_metadata_names_its_config_without_the_build_hosts_folders(small
     meta = load_release(summary.path).metadata
     config = default_config()
     assert meta["config_file"] == "release.toml"
-    assert meta["config_sha256"] == hashlib.sha256(config.read_bytes()).hexdigest()
+    digest = hashlib.sha256(config.read_bytes()).hexdigest()[:16]
+    assert meta["config_digest"] == f"sha256:{digest}"
     text = json.dumps(meta)
     for folder in {str(config.parent), str(warehouse.parent), str(Path.home()), "/tmp/", "/work/"}:
         assert folder not in text

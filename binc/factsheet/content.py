@@ -1,0 +1,275 @@
+"""What a fact sheet says, as plain data: every number is a cell of an `answer()` to a fixed question.
+
+A sheet covers one region (a partnership, a province or Flanders, i.e. no region filter) and the
+release's latest start year, with the trend over all its years. Each panel keeps the question it
+asked, so a reader (and the tests) can ask it again. A suppressed cell keeps no number at all; a
+question the release refuses is kept as a panel without cells and a short note, never as zeros.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from binc.answering import TOTAL, answer
+from binc.core import i18n, reference
+from binc.core.environment import SYNTHETIC_ENV
+from binc.core.errors import TooCostlyToProtectError, UserError, shown
+from binc.core.resources import demo_dir
+from binc.core.table import AnsweredTable
+from binc.export.labels import label_for
+from binc.release_file import Release
+
+FLANDERS = "flanders"
+# The overview page's headline figures, in its order (dashboard/app_pages/overview.py HEADLINES).
+HEADLINES = (
+    "trajectories",
+    "children",
+    "median_duration_months",
+    "share_planned_end",
+    "median_waiting_days",
+)
+TREND_MEASURE = "trajectories"
+# The breakdowns, each a share of the region's trajectories of the latest year, with the extra
+# filter the dashboard page uses for it (target group, outcomes, duration).
+BREAKDOWNS: tuple[tuple[str, Mapping[str, tuple[str, ...]]], ...] = (
+    ("age_band", {}),
+    ("sex", {}),
+    ("end_reason", {"end_reason": reference.codes("end_reason")}),
+    ("duration_band", {"status": ("ended",)}),
+)
+
+
+@dataclass(frozen=True)
+class Region:
+    kind: str  # "partnership", "province" or FLANDERS
+    code: str
+
+    @property
+    def where(self) -> dict[str, tuple[str, ...]]:
+        return {} if self.kind == FLANDERS else {self.kind: (self.code,)}
+
+    def name(self, language: str) -> str:
+        if self.kind == FLANDERS:
+            return i18n.text("factsheet.flanders", language)
+        return label_for(self.kind, self.code, language)
+
+
+def regions() -> tuple[str, ...]:
+    """Every code a sheet can be made for: partnerships, provinces, then `flanders`."""
+    return (
+        *reference.partnerships()["partnership_id"],
+        *reference.provinces()["province_nis"],
+        FLANDERS,
+    )
+
+
+def region(code: str) -> Region:
+    """The region of a code (P01…, a province NIS code such as 10000, or `flanders`)."""
+    if code in reference.partnerships()["partnership_id"].to_list():
+        return Region("partnership", code)
+    if code in reference.provinces()["province_nis"].to_list():
+        return Region("province", code)
+    if code.lower() == FLANDERS:
+        return Region(FLANDERS, FLANDERS)
+    partnerships = reference.partnerships()["partnership_id"]
+    provinces = ", ".join(reference.provinces()["province_nis"])
+    raise UserError(
+        f"unknown region {shown(code)}; use a partnership ({partnerships[0]}…{partnerships[-1]}), "
+        f"a province ({provinces}) or {FLANDERS}"
+    )
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One shown cell: its code and label, and value with 95% interval — all None when suppressed."""
+
+    code: str
+    label: str
+    value: float | None
+    low: float | None
+    high: float | None
+
+    @property
+    def suppressed(self) -> bool:
+        return self.value is None
+
+
+@dataclass(frozen=True)
+class Panel:
+    """One question and what the release answered: cells, or a refusal (then no cells)."""
+
+    key: str  # the measure (headlines, trend) or the breakdown dimension
+    title: str
+    measure: str
+    by: tuple[str, ...]
+    where: dict[str, tuple[str, ...]]
+    unit: str  # the unit's label
+    decimals: int
+    cells: tuple[Cell, ...]
+    refusal: str | None = None  # the short note shown instead of a refused panel
+    note: str | None = None
+
+    @property
+    def refused(self) -> bool:
+        return self.refusal is not None
+
+
+@dataclass(frozen=True)
+class Sheet:
+    language: str
+    region: Region
+    region_name: str
+    year: str  # the start year of the headlines and breakdowns
+    years: tuple[str, ...]  # the trend's years
+    headlines: tuple[Panel, ...]
+    trend: Panel
+    breakdowns: tuple[Panel, ...]
+    synthetic: bool
+    k: int  # the release's suppression threshold
+    release_id: str
+    as_of: str  # the state-of-data date, formatted
+    source: str  # the source line (as under exports)
+
+
+def is_synthetic(release: Release) -> bool:
+    """Synthetic data are marked as such: a release marked synthetic, one in the demo folder, or
+    $BINC_SYNTHETIC=1 (as the dashboard decides, dashboard/data.is_synthetic)."""
+    if os.environ.get(SYNTHETIC_ENV) == "1" or release.metadata.get("synthetic") is True:
+        return True
+    if release.path is None:
+        return False
+    return Path(release.path).resolve().is_relative_to(demo_dir().resolve())
+
+
+def cell_label(dimension: str, code: str, language: str) -> str:
+    """A code's label: the UI file for codes a release adds, else the reference labels."""
+    key = f"code.{dimension}.{code}"
+    if key in i18n.keys(language):
+        return i18n.text(key, language)
+    return label_for(dimension, code, language)
+
+
+def _cells(table: AnsweredTable, language: str) -> tuple[Cell, ...]:
+    frame = table.frame
+    for name in table.dimensions:
+        frame = frame.filter(pl.col(name) != TOTAL)
+    dim = table.dimensions[0] if table.dimensions else None
+    cells = []
+    for row in frame.iter_rows(named=True):
+        code = "" if dim is None else str(row[dim])
+        label = "" if dim is None else cell_label(dim, code, language)
+        if row["suppressed"] is not False or row["value"] is None:
+            cells.append(Cell(code, label, None, None, None))
+        else:
+            cells.append(Cell(code, label, row["value"], row["ci_low"], row["ci_high"]))
+    return tuple(cells)
+
+
+def _panel(
+    release: Release,
+    language: str,
+    key: str,
+    title: str,
+    measure: str,
+    by: tuple[str, ...],
+    where: dict[str, tuple[str, ...]],
+    note: str | None = None,
+) -> Panel:
+    try:
+        table = answer(release, measure, by, where)
+    except UserError as refusal:
+        reason = "too_costly" if isinstance(refusal, TooCostlyToProtectError) else "not_measured"
+        return Panel(key, title, measure, by, where, "", 0, (),
+                     i18n.text(f"factsheet.refused_{reason}", language), note)  # fmt: skip
+    decimals = 0 if table.kind == "count" else 1
+    unit = i18n.text(f"unit.{table.unit}", language)
+    return Panel(
+        key, title, measure, by, where, unit, decimals, _cells(table, language), None, note
+    )
+
+
+def source_line(metadata: Mapping[str, Any], language: str, synthetic: bool) -> str:
+    """Opgroeien, BINC, the release id and the state-of-data date; the synthetic mark first."""
+    line = i18n.text(
+        "factsheet.source",
+        language,
+        release=metadata.get("release_id", "?"),
+        as_of=i18n.format_date(metadata.get("as_of") or metadata.get("created_at"), language),
+    )
+    return f"{i18n.text('factsheet.synthetic', language)} {line}" if synthetic else line
+
+
+def build(
+    release: Release, code: str, language: str = "nl", synthetic: bool | None = None
+) -> Sheet:
+    """The sheet of region `code` (UserError for an unknown code). `synthetic`: None = decide from
+    the release (is_synthetic); the dashboard passes its own decision."""
+    if language not in reference.LANGUAGES:
+        raise UserError(f"unknown language {shown(language)}; allowed: nl, en")
+    place = region(code)
+    synthetic = is_synthetic(release) if synthetic is None else synthetic
+    years = tuple(str(y) for y in release.metadata.get("years", ()))
+    if not years:
+        raise UserError("the release names no years; it cannot make a fact sheet")
+    year = max(years)
+    base = place.where
+    latest = {**base, "year": (year,)}
+    headlines = tuple(
+        _panel(release, language, m, i18n.text(f"measure.{m}", language), m, (), latest)
+        for m in HEADLINES
+    )
+    trend = _panel(release, language, TREND_MEASURE, i18n.text("factsheet.trend", language),
+                   TREND_MEASURE, ("year",), base)  # fmt: skip
+    breakdowns = tuple(
+        _panel(
+            release,
+            language,
+            dim,
+            i18n.text(f"factsheet.by_{dim}", language),
+            "share",
+            (dim,),
+            {**latest, **extra},
+            i18n.text(f"factsheet.note_{dim}", language),
+        )
+        for dim, extra in BREAKDOWNS
+    )
+    return Sheet(
+        language=language,
+        region=place,
+        region_name=place.name(language),
+        year=year,
+        years=years,
+        headlines=headlines,
+        trend=trend,
+        breakdowns=breakdowns,
+        synthetic=synthetic,
+        k=release.k,
+        release_id=release.release_id,
+        as_of=i18n.format_date(release.metadata.get("as_of"), language),
+        source=source_line(release.metadata, language, synthetic),
+    )
+
+
+def shown_number(cell: Cell, decimals: int, language: str) -> str:
+    """The cell's value as the dashboard writes it (nl-BE 1.234,5), or the word for suppressed."""
+    if cell.suppressed:
+        return i18n.text("chart.suppressed", language)
+    return i18n.format_number(cell.value, language, decimals)
+
+
+def interval_text(cell: Cell, decimals: int, language: str) -> str:
+    """ "95%-interval: low – high" (empty for a suppressed cell)."""
+    if cell.suppressed:
+        return ""
+    return i18n.text(
+        "chart.interval_caption",
+        language,
+        low=i18n.format_number(cell.low, language, decimals),
+        high=i18n.format_number(cell.high, language, decimals),
+    )
