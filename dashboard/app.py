@@ -11,6 +11,7 @@ import logging
 
 import streamlit as st
 
+from binc.core import i18n
 from binc.core.errors import UserError
 from dashboard import data, ui
 from dashboard.navigation import PAGES
@@ -41,6 +42,12 @@ def main() -> None:
     ]
     page = st.navigation(pages)
     st.session_state["_view"] = ui.sidebar_filters(years)
+    # Every page says which release it shows and how recent its data are.
+    facts = data.facts()
+    as_of = i18n.format_date(facts.get("as_of"), ui.language())
+    st.sidebar.caption(
+        ui.t("sidebar.release", release=str(facts.get("release_id", "–")), date=as_of)
+    )
     if data.is_synthetic():
         st.warning(ui.t("banner.synthetic"), icon=":material/science:")
     try:

@@ -128,6 +128,12 @@ def facts() -> dict[str, Any]:
     return dict(ask("trajectories").release_metadata)
 
 
+def domains() -> dict[str, list[str]]:
+    """The public code list of every dimension the release measures, in display order."""
+    listed = release().metadata.get("domains") or {}
+    return {dimension: [str(code) for code in codes] for dimension, codes in listed.items()}
+
+
 def years() -> tuple[str, ...]:
     """The release's public years, as codes (text)."""
     return tuple(str(y) for y in facts().get("years", ()))

@@ -24,6 +24,7 @@ PAGES: tuple[Page, ...] = (
     Page("outcomes", "app_pages/outcomes.py", "resultaten", ":material/flag:"),
     Page("compare", "app_pages/compare.py", "regios", ":material/compare_arrows:"),
     Page("tables", "app_pages/tables.py", "tabellen", ":material/table_view:"),
+    Page("glossary", "app_pages/glossary.py", "begrippen", ":material/menu_book:"),
     Page("method", "app_pages/method.py", "methode", ":material/info:"),
 )
 PAGE_NAMES: tuple[str, ...] = tuple(page.name for page in PAGES)
