@@ -53,10 +53,16 @@ def main() -> None:
     try:
         page.run()
     except UserError as error:
-        st.error(ui.t("error.refused", message=str(error)))
+        st.error(ui.t("error.refused", message=ui.refusal_text(_refusal(error))))
     except Exception:
         log.exception("page %s failed", page.title)
         st.error(ui.t("error.unexpected"))
+
+
+def _refusal(error: UserError) -> data.Refusal:
+    refusal = data.Refusal(str(error))
+    refusal.reason, refusal.details = error.reason, dict(error.details)
+    return refusal
 
 
 main()

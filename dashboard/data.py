@@ -62,14 +62,17 @@ def is_synthetic() -> bool:
 @dataclass(frozen=True)
 class _Outcome:
     table: AnsweredTable | None
-    refusal: str | None
-    costly: bool = False
+    refusal: UserError | None
 
 
 class Refusal(str):
-    """A refusal's message; `costly` when the table was too costly to protect rather than not measured."""
+    """A refusal's English message, with what the page needs to explain it in its own language:
+    `costly` when the table was too costly to protect rather than not measured, and the layer's
+    `reason` and `details` (see UserError)."""
 
     costly: bool = False
+    reason: str | None = None
+    details: Mapping[str, object] = {}
 
 
 def _key(where: Where) -> tuple[tuple[str, tuple[str, ...]], ...]:
@@ -86,7 +89,7 @@ def _ask(path: str, release_id: str, measure: str, by: tuple[str, ...],
     try:
         return _Outcome(answer(release(), measure, by, dict(where), totals), None)
     except UserError as refusal:
-        return _Outcome(None, str(refusal), isinstance(refusal, TooCostlyToProtectError))
+        return _Outcome(None, refusal)
 
 
 def ask(
@@ -96,7 +99,9 @@ def ask(
     current = release()
     outcome = _ask(str(release_path()), current.release_id, measure, tuple(by), _key(where), totals)
     if outcome.table is None:
-        raise (TooCostlyToProtectError if outcome.costly else UserError)(outcome.refusal)
+        # A fresh exception each time: the cached one is shared by every session.
+        refusal = outcome.refusal or UserError("refused")
+        raise type(refusal)(str(refusal), reason=refusal.reason, **refusal.details)
     return outcome.table
 
 
@@ -109,6 +114,7 @@ def try_ask(
     except UserError as refusal:
         message = Refusal(str(refusal))
         message.costly = isinstance(refusal, TooCostlyToProtectError)
+        message.reason, message.details = refusal.reason, dict(refusal.details)
         return message
 
 

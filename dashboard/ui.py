@@ -166,11 +166,42 @@ def current_view() -> View:
     return view
 
 
+def refusal_text(refusal: str) -> str:
+    """A refusal in the reader's language: the text of its reason, filled in with labelled
+    dimensions and nl-BE or en numbers; the layer's own sentence only when it gave no reason."""
+    reason = getattr(refusal, "reason", None)
+    if not reason or f"refusal.{reason}" not in i18n.keys(language()):
+        return str(refusal)
+    values = {
+        name: _refusal_detail(name, value)
+        for name, value in getattr(refusal, "details", {}).items()
+    }
+    return t(f"refusal.{reason}", **values)
+
+
+def _refusal_detail(name: str, value: object) -> str:
+    if name in ("dimensions", "allowed") and isinstance(value, tuple | list):
+        return ", ".join(t(f"dim.{d}") for d in value)
+    if name == "tables" and isinstance(value, tuple | list):
+        return "; ".join(" × ".join(t(f"dim.{d}") for d in dims) for dims in value)
+    if name == "dimension":
+        return t(f"dim.{value}")
+    if name == "unit":
+        return t(f"unit.{value}")
+    if name == "measure":
+        return t(f"measure.{value}")
+    if isinstance(value, int | float):
+        return number(value)
+    if isinstance(value, tuple | list):
+        return ", ".join(map(str, value))
+    return str(value)
+
+
 def explain_refusal(message: str) -> None:
     """A question refused: outside the release's workload, or too costly to protect; say which in
-    plain words, with the layer's reason."""
+    plain words, in the reader's language, with the layer's reason."""
     key = "error.too_costly" if getattr(message, "costly", False) else "error.not_measured"
-    st.info(t(key, message=message), icon=":material/block:")
+    st.info(t(key, message=refusal_text(message)), icon=":material/block:")
 
 
 def interval_caption(low: float | None, high: float | None, decimals: int) -> str:

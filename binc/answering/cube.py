@@ -58,23 +58,31 @@ def choose(
         if best is None or cost < best[0]:
             best = (cost, m)
     if best is None:
-        raise UserError(_refusal(release, unit, needed))
+        raise _refusal(release, unit, needed)
     return best[1]
 
 
-def _refusal(release: Release, unit: str, needed: Sequence[str]) -> str:
+def _refusal(release: Release, unit: str, needed: Sequence[str]) -> UserError:
     tables = [m for m in release.measurements.values() if m.unit == unit]
     allowed = allowed_dimensions(release, unit)
     unknown = [d for d in needed if d not in allowed]
     if unknown:
-        return (
+        return UserError(
             f"dimension(s) {', '.join(map(shown, unknown))} are not measured for {unit} in this release; "
-            f"allowed: {', '.join(allowed)}"
+            f"allowed: {', '.join(allowed)}",
+            reason="dimension_not_measured",
+            dimensions=tuple(unknown),
+            unit=unit,
+            allowed=allowed,
         )
     combos = "; ".join(" × ".join(m.dimensions) for m in tables)
-    return (
+    return UserError(
         f"no measured table covers {' × '.join(needed)} together for {unit}; ask for a "
-        f"combination within one of: {combos}"
+        f"combination within one of: {combos}",
+        reason="no_table_covers",
+        dimensions=tuple(needed),
+        unit=unit,
+        tables=tuple(m.dimensions for m in tables),
     )
 
 
@@ -106,7 +114,10 @@ def select(
         missing = [c for c in wanted if c not in positions]
         if missing:
             raise UserError(
-                f"where {dim}: unknown code(s) {', '.join(map(shown, missing))}; allowed: {_listing(codes)}"
+                f"where {dim}: unknown code(s) {', '.join(map(shown, missing))}; allowed: {_listing(codes)}",
+                reason="unknown_code",
+                dimension=dim,
+                codes=tuple(shown(c) for c in missing),
             )
         index.append(np.array(sorted(positions[c] for c in wanted)))
     sub = m.estimate[np.ix_(*index)] if index else m.estimate

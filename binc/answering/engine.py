@@ -32,13 +32,16 @@ def _canonical(
 ) -> tuple[tuple[str, ...], dict[str, tuple[str, ...]]]:
     by = tuple(by)
     if len(set(by)) != len(by):
-        raise UserError(f"by: a dimension is named twice in {', '.join(map(shown, by))}")
+        raise UserError(
+            f"by: a dimension is named twice in {', '.join(map(shown, by))}",
+            reason="dimension_twice",
+        )
     clean: dict[str, tuple[str, ...]] = {}
     for dim in sorted(where or {}):
         value = (where or {})[dim]
         codes = (value,) if isinstance(value, str) else tuple(value)
         if not codes:
-            raise UserError(f"where {shown(dim)}: give at least one code")
+            raise UserError(f"where {shown(dim)}: give at least one code", reason="no_codes")
         clean[dim] = tuple(sorted(set(map(str, codes))))
     return by, clean
 
@@ -60,7 +63,10 @@ def answer(
     """The suppressed table answering `measure` by `by`, filtered by `where` (see AnsweredTable)."""
     defs = measure_defs()
     if measure not in defs:
-        raise UserError(f"measure {shown(measure)} is unknown; allowed: {', '.join(defs)}")
+        raise UserError(
+            f"measure {shown(measure)} is unknown; allowed: {', '.join(defs)}",
+            reason="unknown_measure",
+        )
     by_t, where_c = _canonical(by, where)
     key = (measure, by_t, tuple(where_c.items()), bool(totals))
     if key not in release.cache:
@@ -76,7 +82,11 @@ def _check_dims(
     if bad:
         raise UserError(
             f"{d.name}: dimension(s) {', '.join(map(shown, dict.fromkeys(bad)))} cannot be used here; "
-            f"allowed: {', '.join(allowed)}"
+            f"allowed: {', '.join(allowed)}",
+            reason="dimension_not_here",
+            measure=d.name,
+            dimensions=tuple(dict.fromkeys(bad)),
+            allowed=tuple(allowed),
         )
 
 
@@ -166,11 +176,13 @@ def _count(q: _Question) -> tuple[Cube, Estimates]:
     if q.measure.source_unit == "children":
         if "year" not in by and len(where.get("year", ())) != 1:
             raise UserError(
-                "children: distinct children are counted per year; add year to by, or filter one year"
+                "children: distinct children are counted per year; add year to by, or filter one year",
+                reason="children_per_year",
             )
         if totals and "year" in by:
             raise UserError(
-                "children: a child reached in several years would be counted more than once in a total over years; ask without totals"
+                "children: a child reached in several years would be counted more than once in a total over years; ask without totals",
+                reason="children_total",
             )
     cube = select(q.release, q.measure.source_unit, by, where, source=q.source)
     values, cells = cube.values, cube.cells
@@ -185,7 +197,8 @@ def _share(q: _Question) -> tuple[Cube, Estimates]:
     by = q.by
     if not by:
         raise UserError(
-            "share: give at least one dimension in by; the share is taken over the last one"
+            "share: give at least one dimension in by; the share is taken over the last one",
+            reason="share_needs_by",
         )
     cube = select(q.release, "trajectories", by, q.where, source=q.source)
     v = cube.source.cell_variance
@@ -235,7 +248,11 @@ def _category_domain(release: Release, dim: str) -> tuple[str, ...]:
     for m in release.measurements.values():
         if dim in m.dimensions:
             return m.domains[m.dimensions.index(dim)]
-    raise UserError(f"this release measures no table with {dim}; the measure is not available")
+    raise UserError(
+        f"this release measures no table with {dim}; the measure is not available",
+        reason="measure_not_available",
+        dimension=dim,
+    )
 
 
 def _bounds(dim: str, codes: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:

@@ -6,7 +6,18 @@ import errno
 
 
 class UserError(Exception):
-    """A problem with the user's input or environment, explained in one sentence naming file, row and field."""
+    """A problem with the user's input or environment, explained in one sentence naming file, row and field.
+
+    `reason` and `details`, when given, say the same thing as data, so that a reader in another
+    language gets it in theirs: the dashboard shows the text `refusal.<reason>` of its language
+    files, filled in with `details` (dimension names, codes and counts, labelled and formatted
+    there). The message itself stays the command line's English sentence.
+    """
+
+    def __init__(self, message: str, *, reason: str | None = None, **details: object) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.details = details
 
 
 class TooCostlyToProtectError(UserError):

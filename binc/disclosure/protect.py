@@ -111,7 +111,11 @@ def suppress(
     if forced is None and by and small * frame.height > MAX_SUPPRESSION_WORK:
         raise TooCostlyToProtectError(
             f"{small:,} of the {frame.height:,} cells of this table (with margins) are below k = {k}: "
-            "too many to protect one by one; break down by fewer dimensions or filter less narrowly"
+            "too many to protect one by one; break down by fewer dimensions or filter less narrowly",
+            reason="too_costly",
+            small=small,
+            cells=frame.height,
+            k=k,
         )
     if frame.height < _LARGE_TABLE:
         return suppress_table(frame, list(by), k, kind=kind, forced=forced)

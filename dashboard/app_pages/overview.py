@@ -42,7 +42,11 @@ for column, measure in zip(columns, HEADLINES, strict=True):
     answer = data.try_ask(measure, where=where)
     with column:
         if isinstance(answer, str):
-            st.metric(ui.t(f"measure.{measure}"), ui.t("overview.not_available"), help=answer)
+            st.metric(
+                ui.t(f"measure.{measure}"),
+                ui.t("overview.not_available"),
+                help=ui.refusal_text(answer),
+            )
             continue
         fig = tables.figure(answer)
         places = tables.decimals(answer)

@@ -107,7 +107,14 @@ def test_table_builder_explains_a_combination_outside_the_workload():
     at = _open("tables")
     at.multiselect(key="tables_by").set_value(["province", "sex"]).run()
     assert not at.exception
-    assert any("province" in i.value for i in at.info)
+    # said in Dutch, with the breakdowns by their names (the English sentence named codes)
+    why = next(
+        i.value for i in at.info if i.value.startswith(i18n.text("error.not_measured", "nl")[:20])
+    )
+    assert i18n.text("dim.province", "nl") in why
+    assert i18n.text("dim.sex", "nl") in why
+    assert "province" not in why
+    assert "no measured table" not in why
 
 
 def test_table_builder_explains_a_table_too_costly_to_protect():
