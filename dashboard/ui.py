@@ -137,6 +137,14 @@ def sidebar_filters(all_years: Sequence[str]) -> View:
     return view
 
 
+def region_name(code: str, lang: str | None = None) -> str:
+    """The region as a heading names it: its name, or Flanders and Brussels for all."""
+    lang = lang or language()
+    if code == ALL:
+        return i18n.text("filters.all_regions_name", lang)
+    return label("partnership" if code in partnerships() else "province", code, lang)
+
+
 def _region_label(code: str, lang: str) -> str:
     if code == ALL:
         return i18n.text("filters.all_regions", lang)

@@ -105,6 +105,17 @@ def _measure_defs() -> dict[str, MeasureDef]:
             uses=("end_reason", "follow_up"),
         ),
         MeasureDef(
+            "share_goals_reached",
+            "share",
+            "percent",
+            "ended trajectories whose end reason is goals_reached (%): a part of share_planned_end",
+            method="ratio",
+            category="end_reason",
+            numerator=("goals_reached",),
+            denominator=_ended(),
+            uses=("end_reason", "follow_up"),
+        ),
+        MeasureDef(
             "share_waiting_within_month",
             "share",
             "percent",

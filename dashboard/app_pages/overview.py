@@ -1,5 +1,5 @@
-"""Overzicht: headline figures for the chosen years with intervals, a trend, and real changes only;
-the fact sheet (PDF) of the sidebar's region to download."""
+"""Overzicht: the headline figures of the latest chosen start year for the sidebar's region, with
+intervals; real changes since the year before only; the trend; the fact sheet (PDF) to download."""
 
 from __future__ import annotations
 
@@ -13,49 +13,42 @@ HEADLINES = (
     "children",
     "median_duration_months",
     "share_planned_end",
+    "share_goals_reached",
     "median_waiting_days",
 )
 
 view = ui.current_view()
 lang = view.language
 st.title(ui.t("overview.title"))
-st.write(ui.t("overview.intro", years=", ".join(view.years)))
+st.write(ui.t("overview.intro"))
 
 
-def headline_question(
-    measure: str, year: str | None = None
-) -> tuple[dict[str, tuple[str, ...]], str | None]:
-    """Where-filter for a headline; children are counted per year (the latest chosen)."""
-    where = view.where()
-    note = None
-    if measure == "children":
-        where = {**view.where(years=False), "year": (year or view.latest_year,)}
-        note = ui.t("overview.children_year", year=year or view.latest_year)
-    elif year is not None:
-        where = {**where, "year": (year,)}
-    return where, note
+def headline_question(measure: str, year: str) -> dict[str, tuple[str, ...]]:
+    """Where-filter for a headline: one start year for every card (children are counted per year,
+    and a sum over years beside a single year would mix periods)."""
+    return {**view.where(years=False), "year": (year,)}
 
 
+# One period for the whole row: the latest chosen start year, named with the region.
+st.subheader(ui.t("overview.headlines", year=view.latest_year, region=ui.region_name(view.region)))
 columns = st.columns(len(HEADLINES))
 for column, measure in zip(columns, HEADLINES, strict=True):
-    where, note = headline_question(measure)
-    answer = data.try_ask(measure, where=where)
+    answer = data.try_ask(measure, where=headline_question(measure, view.latest_year))
     with column:
         if isinstance(answer, str):
-            st.metric(
-                ui.t(f"measure.{measure}"),
-                ui.t("overview.not_available"),
-                help=ui.refusal_text(answer),
-            )
+            # A dash, not the words: a narrow card cuts long values off ("niet geme…").
+            st.metric(ui.t(f"measure.{measure}"), "–", help=ui.refusal_text(answer))
+            st.caption(ui.t("overview.not_available"))
             continue
         fig = tables.figure(answer)
         places = tables.decimals(answer)
-        shown = ui.t("chart.suppressed") if fig.suppressed else ui.number(fig.value, places)
+        if fig.suppressed:
+            shown = ui.t("chart.suppressed")
+        else:
+            shown = ui.number(fig.value, places) + (" %" if answer.unit == "percent" else "")
         st.metric(ui.t(f"measure.{measure}"), shown, help=ui.t(f"help.{measure}"))
         if not fig.suppressed:
             st.caption(ui.interval_caption(fig.low, fig.high, places))
-        if note:
-            st.caption(note)
 
 # The fact sheet of the sidebar's region (Flanders when none), built only when downloaded.
 sheet_region = FLANDERS if view.region == ui.ALL else view.region
@@ -75,10 +68,8 @@ previous = str(int(view.latest_year) - 1)
 changes = []
 if previous in view.all_years:
     for measure in HEADLINES:
-        before_where, _ = headline_question(measure, previous)
-        after_where, _ = headline_question(measure, view.latest_year)
-        before = data.try_ask(measure, where=before_where)
-        after = data.try_ask(measure, where=after_where)
+        before = data.try_ask(measure, where=headline_question(measure, previous))
+        after = data.try_ask(measure, where=headline_question(measure, view.latest_year))
         if isinstance(before, str) or isinstance(after, str):
             continue
         old, new = tables.figure(before), tables.figure(after)
@@ -93,7 +84,9 @@ if previous in view.all_years:
             changes.append(ui.t("overview.change_line", measure=ui.t(f"measure.{measure}"), direction=direction,
                                 before=ui.number(old.value, places), after=ui.number(new.value, places),
                                 previous=previous, year=view.latest_year))  # fmt: skip
-if changes:
+if previous not in view.all_years:
+    st.write(ui.t("overview.no_previous", previous=previous))
+elif changes:
     st.markdown("\n".join(f"- {line}" for line in changes))
 else:
     st.write(ui.t("overview.no_changes", previous=previous))

@@ -9,6 +9,7 @@ import pytest
 from support.small_release import PAGES, app_test, page_path
 
 from binc.core import i18n
+from binc.export.labels import label_for
 
 pytestmark = pytest.mark.usefixtures("app_release")
 
@@ -173,3 +174,29 @@ def test_nl_be_number_and_date_formats():
     assert i18n.format_number(1234.5, "en", 1) == "1,234.5"
     assert i18n.format_number(None, "nl") == "–"
     assert i18n.format_date("2026-03-05T10:00:00+00:00", "nl") == "5 maart 2026"
+
+
+def test_the_overview_names_its_period_and_region_and_answers_goals_reached():
+    at = _open("overview", {"year": ["2023", "2024"], "region": "P03"})
+    assert not at.exception
+    region = label_for("partnership", "P03", "nl")
+    assert at.subheader[0].value == i18n.text(
+        "overview.headlines", "nl", year="2024", region=region
+    )
+    labels = [m.label for m in at.metric]
+    assert i18n.text("measure.share_goals_reached", "nl") in labels
+    for metric in at.metric:
+        share = metric.label in (
+            i18n.text("measure.share_planned_end", "nl"),
+            i18n.text("measure.share_goals_reached", "nl"),
+        )
+        if share and metric.value not in ("–", i18n.text("chart.suppressed", "nl")):
+            assert metric.value.endswith(" %"), metric.value
+
+
+def test_the_first_year_is_compared_with_nothing():
+    at = _open("overview", {"year": ["2019"]})
+    assert not at.exception
+    prose = [m.value for m in at.markdown]
+    assert i18n.text("overview.no_previous", "nl", previous="2018") in prose
+    assert not any("2018" in line and "veranderde" in line for line in prose)
