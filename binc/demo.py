@@ -63,7 +63,7 @@ def ensure_demo(base: Path | None = None, *, children: int | None = None) -> Dem
         )
     if not _release_usable(paths):
         print(f"demo: building the release {paths.release} …", flush=True)
-        build_release(paths.warehouse, paths.release)
+        build_release(paths.warehouse, paths.release, synthetic=True)
     return paths
 
 

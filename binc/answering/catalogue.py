@@ -17,6 +17,15 @@ from binc.core import reference
 from binc.core.table import MeasureKind
 
 WITHIN_MONTH = ("0-7", "8-14", "15-31")
+# The headline figures, in reading order: the overview's cards and the fact sheets' cards.
+HEADLINES = (
+    "trajectories",
+    "children",
+    "median_duration_months",
+    "share_planned_end",
+    "share_goals_reached",
+    "median_waiting_days",
+)
 
 # How a measure is computed from the release's consistent counts:
 # - count: the sum of cells; share: each code of the last `by` dimension within the others;

@@ -25,6 +25,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--config", type=Path, default=None, help="release config (default config/release.toml)"
     )
     parser.add_argument(
+        "--synthetic",
+        action="store_true",
+        help="the warehouse holds synthetic data: the release, and everything made from it, says so",
+    )
+    parser.add_argument(
         "--check",
         action="store_true",
         help="build nothing; say whether the release at --out was measured from the warehouse's "
@@ -39,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
             f"{args.out}: current — measured from {args.warehouse} at its present version {version}"
         )
         return 0
-    summary = build_release(args.warehouse, args.out, args.config)
+    summary = build_release(args.warehouse, args.out, args.config, synthetic=args.synthetic)
     print(
         f"release {summary.release_id} written to {summary.path}: {summary.measurements} tables, "
         f"{summary.cells} cells, ε {summary.epsilon_total:g} (lifetime {summary.lifetime_epsilon:g}), "

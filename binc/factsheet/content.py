@@ -17,6 +17,7 @@ from typing import Any
 import polars as pl
 
 from binc.answering import TOTAL, answer
+from binc.answering.catalogue import HEADLINES
 from binc.core import i18n, reference
 from binc.core.environment import SYNTHETIC_ENV
 from binc.core.errors import TooCostlyToProtectError, UserError, shown
@@ -26,14 +27,6 @@ from binc.export.labels import label_for
 from binc.release_file import Release
 
 FLANDERS = "flanders"
-# The overview page's headline figures, in its order (dashboard/app_pages/overview.py HEADLINES).
-HEADLINES = (
-    "trajectories",
-    "children",
-    "median_duration_months",
-    "share_planned_end",
-    "median_waiting_days",
-)
 TREND_MEASURE = "trajectories"
 # The breakdowns, each a share of the region's trajectories of the latest year, with the extra
 # filter the dashboard page uses for it (target group, outcomes, duration).

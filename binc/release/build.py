@@ -151,9 +151,17 @@ def _metadata(
 
 
 def build_release(
-    warehouse: Path, out: Path, config: Path | None = None, rng: np.random.Generator | None = None
+    warehouse: Path,
+    out: Path,
+    config: Path | None = None,
+    rng: np.random.Generator | None = None,
+    *,
+    synthetic: bool = False,
 ) -> ReleaseSummary:
-    """Measure the config's workload on `warehouse` and write the release to `out` (atomically)."""
+    """Measure the config's workload on `warehouse` and write the release to `out` (atomically).
+
+    `synthetic`: the warehouse holds synthetic data (the demo); the release says so, and so does
+    everything made from it (dashboard banner, exports' metadata, fact sheets), wherever it is moved."""
     started = time.perf_counter()
     warehouse, out = Path(warehouse), Path(out)
     cfg = load_config(config)
@@ -177,6 +185,7 @@ def build_release(
     measurements = privatise(trues, rng if rng is not None else release_rng())
     del trues  # the true counts go no further
     metadata = _metadata(cfg, release_id, version, created, measurements, lifetime)
+    metadata["synthetic"] = synthetic
     entry = ledger.LedgerEntry(
         release_id, warehouse_id, version, metadata["created_at"], epsilon, out.name
     )

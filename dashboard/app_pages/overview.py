@@ -5,17 +5,9 @@ from __future__ import annotations
 
 import streamlit as st
 
+from binc.answering.catalogue import HEADLINES
 from binc.factsheet import FLANDERS, region
 from dashboard import charts, data, tables, ui
-
-HEADLINES = (
-    "trajectories",
-    "children",
-    "median_duration_months",
-    "share_planned_end",
-    "share_goals_reached",
-    "median_waiting_days",
-)
 
 view = ui.current_view()
 lang = view.language

@@ -21,6 +21,7 @@ import pytest
 from support.small_release import small_release
 
 from binc.answering import answer
+from binc.answering.catalogue import HEADLINES
 from binc.cli import main
 from binc.core import i18n
 from binc.core.errors import UserError
@@ -31,13 +32,6 @@ from binc.release_file import load_release
 BINC = str(Path(sys.executable).parent / "binc")
 LANGUAGES = ("nl", "en")
 OWN_PROCESS = ("P01", "10000", FLANDERS)
-HEADLINES = (
-    "trajectories",
-    "children",
-    "median_duration_months",
-    "share_planned_end",
-    "median_waiting_days",
-)
 
 
 @pytest.fixture(autouse=True)

@@ -12,10 +12,11 @@ import pytest
 from support.small_release import small_release
 
 from binc.answering import TOTAL, answer
+from binc.answering.catalogue import HEADLINES
 from binc.core import i18n, reference
 from binc.core.errors import UserError
 from binc.factsheet import FLANDERS, build, factsheet_pdf, region, regions, render
-from binc.factsheet.content import HEADLINES, Panel, Sheet
+from binc.factsheet.content import Panel, Sheet
 from binc.release_file import Release, load_release
 
 REGIONS = ("P01", "10000", FLANDERS)

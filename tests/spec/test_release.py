@@ -333,3 +333,14 @@ def test_the_lifetime_budget_is_enforced(tmp_path):
     build_release(warehouse, tmp_path / "one.duckdb", config)
     with pytest.raises(UserError, match="lifetime budget rule"):
         build_release(warehouse, tmp_path / "two.duckdb", config)
+
+
+def test_a_release_of_synthetic_data_says_so_wherever_it_is_moved(small_release, tmp_path):
+    warehouse, summary = small_release
+    assert load_release(summary.path).metadata["synthetic"] is False
+    marked = build_release(warehouse, tmp_path / "demo.duckdb", synthetic=True)
+    moved = tmp_path / "elsewhere"
+    moved.mkdir()
+    (tmp_path / "demo.duckdb").rename(moved / "r.duckdb")
+    assert load_release(moved / "r.duckdb").metadata["synthetic"] is True
+    assert marked.release_id != summary.release_id
