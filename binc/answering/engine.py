@@ -144,6 +144,7 @@ def _answer(
         release_metadata=meta,
         source_tables=(m.name,),
         notes=notes,
+        filters=dict(where),
     )
 
 

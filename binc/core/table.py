@@ -40,6 +40,9 @@ class AnsweredTable:
     # Which measured table(s) answered, and any note shown to users (e.g. why cells are suppressed).
     source_tables: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    # The question's filters (dimension -> codes), so that a file made from the answer can say
+    # which part of the data it shows (a table for one region must not look like all of Flanders).
+    filters: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

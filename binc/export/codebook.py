@@ -14,9 +14,10 @@ from typing import Any
 
 import polars as pl
 
+from binc.core import i18n
 from binc.core.table import AnsweredTable
 from binc.export.frame import decimals_for
-from binc.export.labels import code_list
+from binc.export.labels import code_list, display_label
 
 FORMAT = "binc-export/1"
 PARQUET_KEY = "binc"
@@ -83,6 +84,58 @@ def citation(table: AnsweredTable) -> str:
     return "; ".join(parts + privacy) + "."
 
 
+def _word(section: str, name: str, language: str) -> str:
+    """The language file's word for a measure or dimension; its own name for one it lacks."""
+    key = f"{section}.{name}"
+    return i18n.text(key, language) if key in i18n.keys(language) else name
+
+
+def description(table: AnsweredTable, language: str = "nl") -> dict[str, Any]:
+    """What the table is, in the reader's language: title, the filters it shows, source line,
+    licence, how to cite, and the synthetic-data mark — the first thing every file says."""
+    measure = _word("measure", table.measure, language)
+    if table.dimensions:
+        by = ", ".join(_word("dim", d, language).lower() for d in table.dimensions)
+        title = i18n.text("export.title_by", language, measure=measure, by=by)
+    else:
+        title = i18n.text("export.title", language, measure=measure)
+    filters = [
+        i18n.text(
+            "export.filter",
+            language,
+            dimension=_word("dim", dimension, language),
+            codes=", ".join(display_label(dimension, code, language) for code in codes),
+        )
+        for dimension, codes in sorted(table.filters.items())
+    ]
+    filters_text = "; ".join(filters) or i18n.text("export.filters_none", language)
+    meta = table.release_metadata
+    source = i18n.text(
+        "export.source",
+        language,
+        release=_first(meta, "release_id") or "–",
+        as_of=i18n.format_date(_first(meta, "as_of", "created_at"), language),
+    )
+    synthetic = meta.get("synthetic") is True
+    return {
+        "title": title,
+        "filters": {
+            dimension: [
+                {"code": code, "label": display_label(dimension, code, language)} for code in codes
+            ]
+            for dimension, codes in sorted(table.filters.items())
+        },
+        "filters_text": filters_text,
+        "source": source,
+        "licence": i18n.text("export.licence", language),
+        "cite": i18n.text(
+            "export.cite", language, source=source, title=title, filters=filters_text
+        ),
+        "synthetic": synthetic,
+        "synthetic_text": i18n.text("export.synthetic", language) if synthetic else "",
+    }
+
+
 def columns_meaning(table: AnsweredTable, language: str) -> list[dict[str, str]]:
     number_type = "integer" if decimals_for(table.kind) == 0 else "number"
     rows = []
@@ -120,6 +173,7 @@ def codebook(table: AnsweredTable, language: str = "nl") -> dict[str, Any]:
     decimals = decimals_for(table.kind)
     suppressed = int(frame["suppressed"].fill_null(True).sum()) if "suppressed" in frame else None
     return {
+        "about": description(table, language),
         "format": FORMAT,
         "measure": table.measure,
         "kind": table.kind,
@@ -157,8 +211,8 @@ def flatten(document: Mapping[str, Any], prefix: str = "") -> list[tuple[str, st
     rows: list[tuple[str, str]] = []
     for key, value in document.items():
         name = f"{prefix}{key}"
-        if key == "codes":
-            continue  # its own sheet
+        if key in ("codes", "about"):
+            continue  # its own sheet; the reader's rows at the top
         if isinstance(value, Mapping):
             rows += flatten(value, f"{name}.")
         elif key == "columns":

@@ -11,7 +11,7 @@ from functools import cache
 
 import polars as pl
 
-from binc.core import reference
+from binc.core import i18n, reference
 from binc.core.dimensions import BAND_DIMENSIONS
 from binc.core.reference import LANGUAGES
 from binc.core.table import TOTAL
@@ -72,6 +72,15 @@ def label_for(dimension: str, code: str, language: str = "nl") -> str:
     if code == TOTAL:
         return TOTAL_LABELS[language]
     return _label_map(dimension, language).get(code, code)
+
+
+def display_label(dimension: str, code: str, language: str = "nl") -> str:
+    """The label a reader sees: the language file's word for codes a release adds (status, yes/no,
+    ongoing), else the reference label."""
+    key = f"code.{dimension}.{code}"
+    if key in i18n.keys(language):
+        return i18n.text(key, language)
+    return label_for(dimension, code, language)
 
 
 def labels_of(dimension: str, codes: list[str], language: str = "nl") -> list[str]:

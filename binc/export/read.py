@@ -212,7 +212,12 @@ def _read_xlsx(path: Path) -> tuple[pl.DataFrame, dict[str, Any]]:
         rows = pl.read_excel(path, sheet_name="metadata", engine="calamine")
     except Exception:  # a workbook without a metadata sheet: infer from the layout
         return frame, metadata
-    for key, value in zip(rows["key"].cast(pl.String), rows["value"].cast(pl.String), strict=True):
+    # By position: the header and the first rows are in the reader's language (binc/export/writers.py);
+    # the technical keys below them are the codebook's.
+    keys, values = rows.columns[0], rows.columns[1]
+    for key, value in zip(rows[keys].cast(pl.String), rows[values].cast(pl.String), strict=True):
+        if not key:
+            continue
         node = metadata
         *parents, leaf = (key or "").split(".")
         for parent in parents:

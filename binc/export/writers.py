@@ -20,6 +20,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import xlsxwriter
 
+from binc.core import i18n
 from binc.core.errors import UserError, storage_message
 from binc.core.table import AnsweredTable
 from binc.export.codebook import PARQUET_KEY, codebook, codebook_bytes, flatten
@@ -81,11 +82,30 @@ def xlsx_bytes(table: AnsweredTable, language: str = "nl") -> bytes:
         data.set_column(c, c, max(10, min(40, len(name) + 2)))
     data.freeze_panes(1, 0)
 
+    # Read top-down by a person first (what, which part, source, how to cite, in their language),
+    # then the codebook's technical keys for software (binc audit reads those).
+    about = document["about"]
     metadata = workbook.add_worksheet("metadata")
-    metadata.write_row(0, 0, ["key", "value"], bold)
-    for r, (key, value) in enumerate(flatten(document), start=1):
-        metadata.write_string(r, 0, key)
-        metadata.write_string(r, 1, value)
+    text = i18n.texts_of("export", language)
+    metadata.write_row(0, 0, [text["header_key"], text["header_value"]], bold)
+    rows = [
+        ("key_synthetic", about["synthetic_text"]),
+        ("key_title", about["title"]),
+        ("key_filters", about["filters_text"]),
+        ("key_source", about["source"]),
+        ("key_cite", about["cite"]),
+        ("key_licence", about["licence"]),
+    ]
+    r = 1
+    for key, value in rows:
+        if value:
+            metadata.write_string(r, 0, text[key], bold)
+            metadata.write_string(r, 1, value)
+            r += 1
+    metadata.write_string(r + 1, 0, text["technical"], bold)
+    for row, (key, value) in enumerate(flatten(document), start=r + 2):
+        metadata.write_string(row, 0, key)
+        metadata.write_string(row, 1, value)
     metadata.set_column(0, 0, 28)
     metadata.set_column(1, 1, 100)
 

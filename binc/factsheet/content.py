@@ -23,7 +23,7 @@ from binc.core.environment import SYNTHETIC_ENV
 from binc.core.errors import TooCostlyToProtectError, UserError, shown
 from binc.core.resources import demo_dir
 from binc.core.table import AnsweredTable
-from binc.export.labels import label_for
+from binc.export.labels import display_label, label_for
 from binc.release_file import Release
 
 FLANDERS = "flanders"
@@ -140,14 +140,6 @@ def is_synthetic(release: Release) -> bool:
     return Path(release.path).resolve().is_relative_to(demo_dir().resolve())
 
 
-def cell_label(dimension: str, code: str, language: str) -> str:
-    """A code's label: the UI file for codes a release adds, else the reference labels."""
-    key = f"code.{dimension}.{code}"
-    if key in i18n.keys(language):
-        return i18n.text(key, language)
-    return label_for(dimension, code, language)
-
-
 def _cells(table: AnsweredTable, language: str) -> tuple[Cell, ...]:
     frame = table.frame
     for name in table.dimensions:
@@ -156,7 +148,7 @@ def _cells(table: AnsweredTable, language: str) -> tuple[Cell, ...]:
     cells = []
     for row in frame.iter_rows(named=True):
         code = "" if dim is None else str(row[dim])
-        label = "" if dim is None else cell_label(dim, code, language)
+        label = "" if dim is None else display_label(dim, code, language)
         if row["suppressed"] is not False or row["value"] is None:
             cells.append(Cell(code, label, None, None, None))
         else:

@@ -19,6 +19,7 @@ from binc.core.errors import UserError
 from binc.core.table import AnsweredTable
 from binc.disclosure.suppression import suppress
 from binc.export import writers
+from binc.export.codebook import codebook
 from binc.export.labels import label_for
 from binc.export.writers import (
     csv_bytes,
@@ -305,3 +306,66 @@ def test_by_and_where_are_checked_against_the_known_dimensions():
             parse_where([bad], allowed)
     with pytest.raises(UserError, match="unknown dimension 'region'"):
         parse_where(["region=1"], allowed)
+
+
+def _for_one_region(synthetic: bool = False) -> AnsweredTable:
+    table = counts()
+    release = {**RELEASE, "as_of": "2026-11-29", "synthetic": synthetic}
+    return AnsweredTable(
+        table.measure, table.kind, table.dimensions, table.frame, table.unit, release,
+        table.source_tables, filters={"partnership": ("P01",), "trajectory_type": ("bridging",)},
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "parquet"])
+def test_every_file_says_which_part_of_the_data_it_shows(tmp_path: Path, fmt: str):
+    """A table for one partnership and one type must not look like one for all of Flanders."""
+    written = write_export(_for_one_region(), tmp_path / f"t.{fmt}", fmt, "nl")
+    if fmt == "csv":
+        beside = next(p for p in written if p.name.endswith(".codebook.json"))
+        book = json.loads(beside.read_text(encoding="utf-8"))
+    elif fmt == "parquet":
+        book = json.loads(pq.read_schema(written[0]).metadata[b"binc"])
+    else:
+        sheet = openpyxl.load_workbook(written[0])["metadata"]
+        rows = list(sheet.iter_rows(values_only=True))
+        book = {"about": dict(rows[1:7])}
+    about = book["about"]
+    partnership = label_for("partnership", "P01", "nl")
+    filters = about["filters_text"] if fmt != "xlsx" else about["Filters"]
+    assert f"Samenwerkingsverband: {partnership}" in filters
+    assert f"Soort traject: {label_for('trajectory_type', 'bridging', 'nl')}" in filters
+    if fmt != "xlsx":
+        assert about["filters"]["partnership"] == [{"code": "P01", "label": partnership}]
+        assert about["title"] == "Gestarte trajecten naar startjaar, geslacht"
+        assert "release r-2026-11-29" in about["source"]
+        assert "29 november 2026" in about["source"]
+
+
+def test_the_xlsx_metadata_sheet_reads_top_down_in_the_readers_language(tmp_path: Path):
+    path = tmp_path / "t.xlsx"
+    write_export(_for_one_region(synthetic=True), path, "xlsx", "nl")
+    rows = list(openpyxl.load_workbook(path)["metadata"].iter_rows(values_only=True))
+    assert rows[0] == ("Gegeven", "Waarde")
+    assert [r[0] for r in rows[1:7]] == [
+        "Let op", "Titel", "Filters", "Bron", "Citeer als", "Licentie",
+    ]  # fmt: skip
+    assert rows[1][1].startswith("SYNTHETISCHE DEMOGEGEVENS")
+    assert rows[4][1].startswith("Opgroeien, BINC")
+    keys = [r[0] for r in rows]
+    # the technical keys follow, for software (binc audit reads them back)
+    assert keys.index("measure") > keys.index("Licentie")
+    english = list(openpyxl.load_workbook(write_export(_for_one_region(), tmp_path / "e.xlsx",
+                                                       "xlsx", "en")[0])["metadata"].iter_rows(
+        values_only=True))  # fmt: skip
+    assert english[0] == ("Item", "Value")
+    assert english[1][0] == "Title"
+    assert english[1][1] == "Trajectories started by start year, sex"
+
+
+def test_a_table_without_filters_says_it_covers_everything():
+    about = codebook(counts(), "en")["about"]
+    assert about["filters"] == {}
+    assert about["filters_text"].startswith("none: all start years, all regions")
+    assert about["synthetic"] is False
+    assert about["synthetic_text"] == ""

@@ -51,6 +51,12 @@ def keys(language: str) -> frozenset[str]:
     return frozenset(_texts(language))
 
 
+def texts_of(section: str, language: str) -> dict[str, str]:
+    """Every text of one section (`[export]` → {"title": ..., ...}) in `language`."""
+    prefix = f"{section}."
+    return {k.removeprefix(prefix): v for k, v in _texts(language).items() if k.startswith(prefix)}
+
+
 def format_number(value: float | None, language: str, decimals: int = 0) -> str:
     """nl-BE: 1.234,5 — en: 1,234.5. None (a suppressed or missing value) is never shown as 0."""
     if value is None:
