@@ -15,27 +15,34 @@ from typing import cast
 
 import polars as pl
 
-from binc.core import reference
+from binc.core import i18n, reference
 
-# dimension -> what it means (shown in refusals, list_measures and the methodology page)
-DIMENSION_MEANINGS: dict[str, str] = {
-    "year": "start year of the trajectory",
-    "partnership": "1 Gezin, 1 Plan partnership that registered the trajectory",
-    "province": "province of the child's official address (Brussels-Capital Region as one)",
-    "municipality": "municipality of the child's official address (NIS, 2025 geography)",
-    "trajectory_type": "type of trajectory offered",
-    "age_band": "age of the child at the start of the trajectory",
-    "sex": "sex of the child",
-    "family_situation": "family situation at registration",
-    "family_size_band": "number of household members",
-    "end_reason": "why the trajectory ended ('ongoing' while it has not ended)",
-    "follow_up": "follow-up after the end ('not_recorded' when empty or still ongoing)",
-    "duration_band": "months from start to end (ended) or to the release date (ongoing)",
-    "status": "ended or ongoing on the release date",
-    "waiting_band": "days from referral to start ('unknown' without a referral date)",
-    "care_before": "the child had another youth-care trajectory that started earlier (yes/no)",
-    "care_after": "the child had another youth-care trajectory that started later (yes/no)",
-}
+# Every dimension a release can measure, in the order lists show them. What each means is
+# written once, per language, in the language files ([meaning]); see `meaning`.
+DIMENSIONS: tuple[str, ...] = (
+    "year",
+    "partnership",
+    "province",
+    "municipality",
+    "trajectory_type",
+    "age_band",
+    "sex",
+    "family_situation",
+    "family_size_band",
+    "end_reason",
+    "follow_up",
+    "duration_band",
+    "status",
+    "waiting_band",
+    "care_before",
+    "care_after",
+)
+
+
+def meaning(dimension: str, language: str = "en") -> str:
+    """What a dimension means, in `language` (release metadata records the English one)."""
+    return i18n.text(f"meaning.{dimension}", language)
+
 
 BAND_DIMENSIONS = ("age_band", "family_size_band", "duration_band", "waiting_band")
 # Extra codes that belong to the measurement definition, not to the registration code lists.
@@ -50,7 +57,7 @@ ROLLUPS: dict[tuple[str, str], str] = {("municipality", "province"): "province_n
 
 
 def known_dimensions() -> tuple[str, ...]:
-    return tuple(DIMENSION_MEANINGS)
+    return DIMENSIONS
 
 
 @cache

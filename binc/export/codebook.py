@@ -22,23 +22,6 @@ from binc.export.labels import code_list, display_label
 FORMAT = "binc-export/1"
 PARQUET_KEY = "binc"
 
-DIMENSION_MEANINGS = {
-    "year": "start year of the trajectory",
-    "partnership": "1 Gezin, 1 Plan partnership (demo mapping of municipalities)",
-    "province": "province of the child's official address (Brussels-Capital Region as one)",
-    "municipality": "municipality of the child's official address (NIS code, 2025 geography)",
-    "trajectory_type": "type of trajectory offered",
-    "age_band": "age of the child at the start of the trajectory",
-    "sex": "sex of the child",
-    "family_situation": "family situation at registration",
-    "family_size_band": "number of household members",
-    "end_reason": "why the trajectory ended",
-    "duration_band": "duration of the trajectory",
-    "waiting_band": "days between referral and start",
-    "follow_up": "follow-up after the trajectory ended",
-    "programme": "programme (1 Gezin, 1 Plan or other youth care)",
-}
-
 
 def _json_safe(value: Any) -> Any:
     if isinstance(value, Mapping):
@@ -137,28 +120,34 @@ def description(table: AnsweredTable, language: str = "nl") -> dict[str, Any]:
 
 
 def columns_meaning(table: AnsweredTable, language: str) -> list[dict[str, str]]:
+    """Every column of the export: name, type and what it holds, in the reader's language."""
+    text = i18n.texts_of("codebook", language)
+    # Types stay machine words (string, integer, number, boolean): software reads them.
     number_type = "integer" if decimals_for(table.kind) == 0 else "number"
     rows = []
     for dim in table.dimensions:
-        meaning = DIMENSION_MEANINGS.get(dim, dim.replace("_", " "))
-        rows.append({"name": dim, "type": "string", "description": f"code: {meaning}; TOTAL = all"})
+        meaning_key = f"meaning.{dim}"
+        meaning = i18n.text(meaning_key, language) if meaning_key in i18n.keys(language) else dim
+        rows.append(
+            {
+                "name": dim,
+                "type": "string",
+                "description": text["code_column"].format(meaning=meaning),
+            }
+        )
         rows.append(
             {
                 "name": f"{dim}_label",
                 "type": "string",
-                "description": f"label of {dim} ({language})",
+                "description": text["label_column"].format(dimension=_word("dim", dim, language)),
             }
         )
+    unit = _word("unit", table.unit, language)
     rows += [
-        {"name": "value", "type": number_type, "description": f"estimate, in {table.unit}"},
-        {"name": "ci_low", "type": number_type, "description": "lower bound of the 95% interval"},
-        {"name": "ci_high", "type": number_type, "description": "upper bound of the 95% interval"},
-        {
-            "name": "suppressed",
-            "type": "boolean",
-            "description": "true: value hidden (small base, or to protect another hidden cell); "
-            "value, ci_low and ci_high are then empty",
-        },
+        {"name": "value", "type": number_type, "description": text["value"].format(unit=unit)},
+        {"name": "ci_low", "type": number_type, "description": text["ci_low"]},
+        {"name": "ci_high", "type": number_type, "description": text["ci_high"]},
+        {"name": "suppressed", "type": "boolean", "description": text["suppressed"]},
     ]
     return rows
 
@@ -182,17 +171,13 @@ def codebook(table: AnsweredTable, language: str = "nl") -> dict[str, Any]:
         "dimensions": list(table.dimensions),
         "columns": columns_meaning(table, language),
         "codes": codes,
-        "totals": "rows whose dimension code is TOTAL hold the margin over all codes of that dimension",
-        "rounding": (
-            "counts and their intervals rounded to whole numbers"
-            if decimals == 0
-            else "values and intervals rounded to one decimal"
-        )
-        + " (half away from zero), after noise and post-processing",
+        "totals": i18n.text("codebook.totals", language),
+        "rounding": i18n.text(
+            "codebook.rounding_whole" if decimals == 0 else "codebook.rounding_decimal", language
+        ),
         "disclosure": {
             "k": release_k(table.release_metadata),
-            "rule": "a value whose base is below k is suppressed; with totals, further cells are "
-            "suppressed so that every suppressed cell's feasible interval is at least k wide",
+            "rule": i18n.text("codebook.rule", language),
             "suppressed_cells": suppressed,
         },
         "release": _json_safe(dict(table.release_metadata)),

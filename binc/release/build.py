@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 import binc
-from binc.core.dimensions import DIMENSION_MEANINGS, domain
+from binc.core.dimensions import domain, meaning
 from binc.core.errors import UserError
 from binc.core.noise import DISTRIBUTION, GeometricNoise, release_rng
 from binc.release import ledger
@@ -146,7 +146,7 @@ def _metadata(
             for m in measurements.values()
         },
         "domains": {d: list(domain(d, config.years)) for d in dims},
-        "dimension_meanings": {d: DIMENSION_MEANINGS[d] for d in dims},
+        "dimension_meanings": {d: meaning(d) for d in dims},
     }
 
 

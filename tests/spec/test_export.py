@@ -15,6 +15,7 @@ from support.tables import T, cube
 
 from binc.cli import main
 from binc.cli.export import parse_by, parse_where
+from binc.core.dimensions import DIMENSIONS, meaning
 from binc.core.errors import UserError
 from binc.core.table import AnsweredTable
 from binc.disclosure.suppression import suppress
@@ -369,3 +370,27 @@ def test_a_table_without_filters_says_it_covers_everything():
     assert about["filters_text"].startswith("none: all start years, all regions")
     assert about["synthetic"] is False
     assert about["synthetic_text"] == ""
+
+
+def test_the_codebook_speaks_the_readers_language():
+    dutch, english = codebook(counts(), "nl"), codebook(counts(), "en")
+    assert dutch["columns"][0] == {
+        "name": "year",
+        "type": "string",
+        "description": "code: startjaar van het traject; TOTAL = alle samen",
+    }
+    assert (
+        english["columns"][0]["description"]
+        == "code: start year of the trajectory; TOTAL = all together"
+    )
+    assert dutch["totals"].startswith("rijen met code TOTAL")
+    assert dutch["disclosure"]["rule"].startswith("een waarde met een basis onder k")
+    assert dutch["rounding"].startswith("aantallen en hun intervallen afgerond")
+    # types stay machine words in every language: software reads them
+    assert [c["type"] for c in dutch["columns"]] == [c["type"] for c in english["columns"]]
+
+
+def test_every_dimension_has_its_meaning_in_both_languages():
+    for language in ("nl", "en"):
+        for dimension in DIMENSIONS:
+            assert meaning(dimension, language)
