@@ -7,7 +7,8 @@ a demo of 2,000 children (`binc demo --dir`), 300 children's exports (`binc gene
 passes when it exits 0 and printed its figures (the lines matched below); the figures themselves
 are not judged: at this size they mean nothing. Every script also gets its own empty TMPDIR, and
 whatever `binc-…` folder it leaves there is a failure (a benchmark cleans up after itself).
-bench_dashboard, browser_load and load_serve drive Debian's /usr/bin/chromium (the CI installs it).
+bench_dashboard, browser_load, load_serve and proxy_first_chart drive Debian's /usr/bin/chromium
+(the CI installs it); proxy_first_chart also needs Debian's nginx, its brotli module and openssl.
 Exit status 1 when a script failed; the output of a failed script is printed.
 """
 
@@ -59,6 +60,9 @@ SCRIPTS = (
                           "--think", "0.5", "1.5", "--ramp", "1", "--browser", "1"),
            (r"^\s+all page times\s+n=\s*[1-9]\d*\s+p50", r"^\s+browser tabs \(1\)\s+n=\s*[1-9]",
             r"^errors: 0$")),
+    Script("proxy_first_chart", ("--release", "{demo_release}", "--tiny"),
+           (rf"^\s+via nginx .* median first chart\s+{NUMBER} s .* {NUMBER} MB transferred",
+            rf"^\s+direct .* median first chart\s+{NUMBER} s .* {NUMBER} MB transferred")),
 )  # fmt: skip
 
 

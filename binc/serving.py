@@ -47,6 +47,10 @@ HARDENING: dict[str, str] = {
     "logger.hideWelcomeMessage": "true",
     # The look, from .streamlit/config.toml too: the installed package has no working directory.
     "theme.base": "light",
+    # Contrast (WCAG AA, 4.5:1; tests/browser/test_accessibility.py): Streamlit's default red
+    # primary colour and its grey captions (body text at 60% opacity) fall short on white.
+    "theme.primaryColor": "#005f92",
+    "theme.textColor": "#111111",
 }
 # Speed, not safety: Streamlit runs a full gc.collect(2) after every script run, holding the GIL;
 # under load that was a large share of the server's time (docs/performance.md). Python's own

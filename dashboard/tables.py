@@ -71,6 +71,29 @@ def display_table(table: AnsweredTable, lang: str) -> pl.DataFrame:
     return pl.DataFrame(columns)
 
 
+def chart_table(
+    frame: pl.DataFrame, lang: str, places: int, category: str, series: str | None = None
+) -> pl.DataFrame:
+    """The numbers a chart draws, from its chart frame, as a display table (the chart's text
+    alternative): series and category labels under the given headers, value and interval;
+    a suppressed point reads "onderdrukt", never 0."""
+    word = i18n.text("chart.suppressed", lang)
+    fmt = lambda v: i18n.format_number(v, lang, places)  # noqa: E731
+    hidden = frame["suppressed"].to_list()
+    columns: dict[str, list[str]] = {}
+    if series is not None and "series" in frame.columns:
+        columns[series] = frame["series"].to_list()
+    columns[category] = frame["category"].to_list()
+    columns[i18n.text("table.value", lang)] = [
+        word if h else fmt(v) for v, h in zip(frame["value"], hidden, strict=True)
+    ]
+    columns[i18n.text("table.interval", lang)] = [
+        "" if h else f"{fmt(lo)} – {fmt(hi)}"
+        for lo, hi, h in zip(frame["ci_low"], frame["ci_high"], hidden, strict=True)
+    ]
+    return pl.DataFrame(columns)
+
+
 @dataclass(frozen=True)
 class Figure:
     """One headline number with its interval, or None where suppressed."""

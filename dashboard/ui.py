@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
+import polars as pl
 import streamlit as st
 
 from binc.core import i18n, reference
-from binc.export.labels import label_for
+from binc.export.labels import display_label
 
 ALL = "ALL"
 LANG_KEY, YEARS_KEY, REGION_KEY, TYPES_KEY = "f_lang", "f_years", "f_region", "f_types"
@@ -34,11 +36,7 @@ def t(key: str, **values: object) -> str:
 
 def label(dimension: str, code: str, lang: str | None = None) -> str:
     """A code's label: the reference labels, or the UI file for codes a release adds (status, yes/no)."""
-    lang = lang or language()
-    key = f"code.{dimension}.{code}"
-    if key in i18n.keys(lang):
-        return i18n.text(key, lang)
-    return label_for(dimension, code, lang)
+    return display_label(dimension, code, lang or language())
 
 
 def number(value: float | None, decimals: int = 0) -> str:
@@ -108,11 +106,27 @@ def seed_from_url(all_years: Sequence[str]) -> None:
     st.session_state[SEEDED] = True
 
 
+# Streamlit's own HTML page says <html lang="en"> whatever the app shows; screen readers then read
+# Dutch with English pronunciation (WCAG 3.1.1). This sets the page's language to the session's.
+# One fixed text per language, so that a strict Content-Security-Policy can allow each by its
+# SHA-256 (deploy/nginx/binc.conf does; tests/e2e/test_proxy.py sees a blocked one): a change here
+# needs the new hashes there.
+DOCUMENT_LANGUAGE = "<script>document.documentElement.lang = '{lang}';</script>"
+
+
 def language_switch() -> None:
     st.sidebar.segmented_control(
         "Taal / Language", list(i18n.LANGUAGES), key=LANG_KEY, required=True,
         format_func=lambda code: code.upper(),
     )  # fmt: skip
+    st.sidebar.html(DOCUMENT_LANGUAGE.format(lang=language()), unsafe_allow_javascript=True)
+
+
+def heading(key: str) -> None:
+    """The page's title, shown at its top and named in the browser tab (every tab its own)."""
+    title = t(key)
+    st.set_page_config(page_title=f"{title} · BINC")
+    st.title(title)
 
 
 def sidebar_filters(all_years: Sequence[str]) -> View:
@@ -214,6 +228,21 @@ def explain_refusal(message: str) -> None:
 
 def interval_caption(low: float | None, high: float | None, decimals: int) -> str:
     return t("chart.interval_caption", low=number(low, decimals), high=number(high, decimals))
+
+
+def alt(*parts: str) -> str:
+    """A chart's short description for screen readers: "Grafiek: what · by what"."""
+    return f"{t('tabs.chart')}: {' · '.join(parts)}"
+
+
+def chart(
+    figure: Any, config: dict[str, Any], key: str, description: str, table: pl.DataFrame
+) -> None:
+    """A chart with its text alternatives: a short description that screen readers announce
+    (`alt`), and under the chart its numbers as a table in a closed expander (tables.chart_table)."""
+    st.plotly_chart(figure, config=config, key=key, alt=description)
+    with st.expander(t("tabs.table")):
+        st.table(table, hide_index=True)
 
 
 def suppressed_note() -> None:

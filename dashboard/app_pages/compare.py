@@ -16,7 +16,7 @@ LEVELS = ("partnership", "province")
 
 view = ui.current_view()
 lang = view.language
-st.title(ui.t("compare.title"))
+ui.heading("compare.title")
 st.write(ui.t("compare.intro"))
 left, right = st.columns(2)
 measure = left.selectbox(ui.t("compare.measure"), MEASURES, key="cmp_measure",
@@ -34,8 +34,10 @@ frame = tables.chart_frame(answer, level, lang=lang)
 frame = frame.sort(["suppressed", "value"], descending=[False, True], nulls_last=True)
 whole = data.try_ask(measure, where=where)
 reference = None if isinstance(whole, str) or answer.kind == "count" else tables.figure(whole).value
-st.plotly_chart(charts.forest(frame, lang, tables.unit(answer, lang), places, reference=reference),
-                config=charts.config(f"binc-compare-{measure}"), key="cmp_chart")  # fmt: skip
+ui.chart(charts.forest(frame, lang, tables.unit(answer, lang), places, reference=reference),
+         charts.config(f"binc-compare-{measure}"), "cmp_chart",
+         ui.alt(ui.t(f"measure.{measure}"), ui.t(f"dim.{level}")),
+         tables.chart_table(frame, lang, places, ui.t(f"dim.{level}")))  # fmt: skip
 ui.suppressed_note()
 
 shown = frame.filter(~pl.col("suppressed"))
@@ -57,13 +59,17 @@ if isinstance(years, str):
     ui.explain_refusal(years)
 else:
     multiples = tables.chart_frame(years, "year", level, lang)
-    st.plotly_chart(charts.small_multiples(multiples, lang, tables.unit(years, lang), places),
-                    config=charts.config(f"binc-compare-years-{measure}"), key="cmp_years")  # fmt: skip
+    ui.chart(charts.small_multiples(multiples, lang, tables.unit(years, lang), places),
+             charts.config(f"binc-compare-years-{measure}"), "cmp_years",
+             ui.alt(ui.t(f"measure.{measure}"), ui.t(f"dim.{level}"), ui.t("dim.year")),
+             tables.chart_table(multiples, lang, places, ui.t("dim.year"), ui.t(f"dim.{level}")))  # fmt: skip
 
 st.subheader(ui.t("compare.map"))
 if level == "province":
-    st.plotly_chart(charts.province_map(frame, lang, tables.unit(answer, lang), places),
-                    config=charts.config(f"binc-map-{measure}"), key="cmp_map")  # fmt: skip
+    ui.chart(charts.province_map(frame, lang, tables.unit(answer, lang), places),
+             charts.config(f"binc-map-{measure}"), "cmp_map",
+             ui.alt(ui.t("compare.map"), ui.t(f"measure.{measure}")),
+             tables.chart_table(frame, lang, places, ui.t("dim.province")))  # fmt: skip
     st.caption(ui.t("compare.map_attribution"))
 else:
     st.info(ui.t("compare.no_partnership_map"), icon=":material/map:")

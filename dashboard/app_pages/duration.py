@@ -10,7 +10,7 @@ MONTHS = (3, 6, 12)
 
 view = ui.current_view()
 lang = view.language
-st.title(ui.t("duration.title"))
+ui.heading("duration.title")
 st.write(ui.t("duration.intro"))
 series = st.radio(ui.t("duration.by"), ("none", "trajectory_type"), key="dur_by", horizontal=True,
                   format_func=ui.labeller("breakdown", lang))  # fmt: skip
@@ -22,8 +22,9 @@ if isinstance(bands, str):
     ui.explain_refusal(bands)
 else:
     frame = tables.chart_frame(bands, "duration_band", lang=lang)
-    st.plotly_chart(charts.columns(frame, lang, tables.unit(bands, lang), 1),
-                    config=charts.config("binc-duration-bands"), key="dur_bands")  # fmt: skip
+    ui.chart(charts.columns(frame, lang, tables.unit(bands, lang), 1),
+             charts.config("binc-duration-bands"), "dur_bands", ui.alt(ui.t("duration.bands")),
+             tables.chart_table(frame, lang, 1, ui.t("dim.duration_band")))  # fmt: skip
 
 st.subheader(ui.t("duration.median"))
 median = data.try_ask("median_duration_months", by=by, where=view.where())
@@ -31,8 +32,10 @@ if isinstance(median, str):
     ui.explain_refusal(median)
 elif by:
     frame = tables.chart_frame(median, series, lang=lang)
-    st.plotly_chart(charts.forest(frame, lang, tables.unit(median, lang), 1),
-                    config=charts.config("binc-median-duration"), key="dur_median")  # fmt: skip
+    ui.chart(charts.forest(frame, lang, tables.unit(median, lang), 1),
+             charts.config("binc-median-duration"), "dur_median",
+             ui.alt(ui.t("duration.median"), ui.t(f"dim.{series}")),
+             tables.chart_table(frame, lang, 1, ui.t(f"dim.{series}")))  # fmt: skip
 else:
     fig = tables.figure(median)
     st.metric(
@@ -54,7 +57,9 @@ for months in MONTHS:
 else:
     frame = tables.survival_frame(answers, by[0] if by else None, lang)
     figure = charts.trend(frame, lang, ui.t("unit.percent"), 1, x_title=ui.t("duration.months"))
-    st.plotly_chart(figure, config=charts.config("binc-survival"), key="dur_survival")
+    ui.chart(figure, charts.config("binc-survival"), "dur_survival", ui.alt(ui.t("duration.survival")),
+             tables.chart_table(frame, lang, 1, ui.t("duration.months"),
+                                ui.t(f"dim.{by[0]}") if by else None))  # fmt: skip
 ui.suppressed_note()
 
 st.subheader(ui.t("duration.waiting"))
@@ -72,6 +77,8 @@ for column, measure in zip(
         figure = charts.trend(
             frame, lang, tables.unit(answer, lang), 1, title=ui.t(f"measure.{measure}")
         )
-        st.plotly_chart(figure, config=charts.config(f"binc-{measure}"), key=f"dur_{measure}")
+        ui.chart(figure, charts.config(f"binc-{measure}"), f"dur_{measure}",
+                 ui.alt(ui.t(f"measure.{measure}"), ui.t("dim.year")),
+                 tables.chart_table(frame, lang, 1, ui.t("dim.year")))  # fmt: skip
 if view.types:
     st.caption(ui.t("duration.waiting_types"))

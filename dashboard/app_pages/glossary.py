@@ -26,7 +26,7 @@ CONCEPTS = (
     "release",
 )
 
-st.title(ui.t("glossary.title"))
+ui.heading("glossary.title")
 st.markdown(ui.t("glossary.intro"))
 
 st.header(ui.t("glossary.concepts_header"))

@@ -11,7 +11,7 @@ from dashboard import data, ui
 view = ui.current_view()
 lang = view.language
 facts = data.facts()
-st.title(ui.t("method.title"))
+ui.heading("method.title")
 
 st.header(ui.t("method.release_header"))
 bounding = facts.get("bounding") or {}

@@ -13,7 +13,7 @@ RECORDED_FOLLOW_UP = ("none", "indicated", "realised")
 
 view = ui.current_view()
 lang = view.language
-st.title(ui.t("outcomes.title"))
+ui.heading("outcomes.title")
 st.write(ui.t("outcomes.intro"))
 breakdown = st.selectbox(ui.t("outcomes.breakdown"), BREAKDOWNS, key="out_by",
                          format_func=ui.labeller("breakdown", lang))  # fmt: skip
@@ -34,7 +34,9 @@ else:
     figure = charts.forest(
         frame, lang, tables.unit(planned, lang), 1, reference=overall("share_planned_end")
     )
-    st.plotly_chart(figure, config=charts.config("binc-planned-end"), key="out_planned")
+    ui.chart(figure, charts.config("binc-planned-end"), "out_planned",
+             ui.alt(ui.t("outcomes.planned"), ui.t(f"dim.{breakdown}")),
+             tables.chart_table(frame, lang, 1, ui.t(f"dim.{breakdown}")))  # fmt: skip
     st.caption(ui.t("outcomes.reference_line"))
 
 left, right = st.columns(2)
@@ -47,8 +49,9 @@ with left:
         ui.explain_refusal(reasons)
     else:
         frame = tables.chart_frame(reasons, "end_reason", lang=lang)
-        st.plotly_chart(charts.forest(frame, lang, tables.unit(reasons, lang), 1),
-                        config=charts.config("binc-end-reasons"), key="out_reasons")  # fmt: skip
+        ui.chart(charts.forest(frame, lang, tables.unit(reasons, lang), 1),
+                 charts.config("binc-end-reasons"), "out_reasons", ui.alt(ui.t("outcomes.reasons")),
+                 tables.chart_table(frame, lang, 1, ui.t("dim.end_reason")))  # fmt: skip
 with right:
     st.subheader(ui.t("outcomes.follow_up"))
     follow = data.try_ask(
@@ -58,8 +61,9 @@ with right:
         ui.explain_refusal(follow)
     else:
         frame = tables.chart_frame(follow, "follow_up", lang=lang)
-        st.plotly_chart(charts.forest(frame, lang, tables.unit(follow, lang), 1),
-                        config=charts.config("binc-follow-up"), key="out_follow")  # fmt: skip
+        ui.chart(charts.forest(frame, lang, tables.unit(follow, lang), 1),
+                 charts.config("binc-follow-up"), "out_follow", ui.alt(ui.t("outcomes.follow_up")),
+                 tables.chart_table(frame, lang, 1, ui.t("dim.follow_up")))  # fmt: skip
         st.caption(ui.t("outcomes.follow_up_note"))
 
 st.subheader(ui.t("outcomes.linkage"))
@@ -74,6 +78,8 @@ for measure in ("share_other_care_before", "share_other_care_after"):
     parts.append(part.with_columns(series=pl.lit(ui.t(f"measure.{measure}"))))
 if parts:
     frame = pl.concat(parts)
-    st.plotly_chart(charts.forest(frame, lang, ui.t("unit.percent"), 1),
-                    config=charts.config("binc-other-care"), key="out_linkage")  # fmt: skip
+    ui.chart(charts.forest(frame, lang, ui.t("unit.percent"), 1),
+             charts.config("binc-other-care"), "out_linkage",
+             ui.alt(ui.t("outcomes.linkage"), ui.t(f"dim.{breakdown}")),
+             tables.chart_table(frame, lang, 1, ui.t(f"dim.{breakdown}"), ui.t("tables.measure")))  # fmt: skip
 ui.suppressed_note()

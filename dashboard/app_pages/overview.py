@@ -11,7 +11,7 @@ from dashboard import charts, data, tables, ui
 
 view = ui.current_view()
 lang = view.language
-st.title(ui.t("overview.title"))
+ui.heading("overview.title")
 st.write(ui.t("overview.intro"))
 
 
@@ -95,7 +95,7 @@ else:
     figure = charts.trend(
         frame, lang, tables.unit(trend, lang), tables.decimals(trend), x_title=ui.t("dim.year")
     )
-    st.plotly_chart(
-        figure, config=charts.config(f"binc-trend-{measure}"), key="overview_trend_chart"
-    )
+    ui.chart(figure, charts.config(f"binc-trend-{measure}"), "overview_trend_chart",
+             ui.alt(ui.t(f"measure.{measure}"), ui.t("dim.year")),
+             tables.chart_table(frame, lang, tables.decimals(trend), ui.t("dim.year")))  # fmt: skip
     ui.suppressed_note()

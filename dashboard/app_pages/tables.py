@@ -9,7 +9,7 @@ from dashboard import data, tables, ui
 
 view = ui.current_view()
 lang = view.language
-st.title(ui.t("tables.title"))
+ui.heading("tables.title")
 st.write(ui.t("tables.intro"))
 
 catalogue = {m["name"]: m for m in data.measures()}

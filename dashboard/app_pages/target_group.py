@@ -11,7 +11,7 @@ BREAKDOWNS = ("none", "year", "partnership", "trajectory_type")
 
 view = ui.current_view()
 lang = view.language
-st.title(ui.t("target_group.title"))
+ui.heading("target_group.title")
 st.write(ui.t("target_group.intro"))
 
 left, right = st.columns(2)
@@ -37,7 +37,8 @@ else:
 chart, table = st.tabs([ui.t("tabs.chart"), ui.t("tabs.table")])
 with chart:
     figure = charts.forest(frame, lang, tables.unit(shares, lang), 1, title=ui.t(f"dim.{dim}"))
-    st.plotly_chart(figure, config=charts.config(f"binc-target-group-{dim}"), key="tg_chart")
+    st.plotly_chart(figure, config=charts.config(f"binc-target-group-{dim}"), key="tg_chart",
+                    alt=ui.alt(ui.t(f"dim.{dim}"), ui.t(f"breakdown.{breakdown}")))  # fmt: skip
     ui.suppressed_note()
 with table:
     st.markdown(f"**{ui.t('measure.share')}**")

@@ -4,94 +4,28 @@ makes to anyone but the dashboard's own server (the product must work offline an
 visitor to a third party). The compare page's province map must draw from the bundled outlines.
 
 Skips when chromium or playwright is missing, except in CI (CI=true), where .ci/run installs both.
+The server (tests/browser/conftest.py) and the page list live in tests/support/browser.py.
 """
 
 from __future__ import annotations
 
-import importlib
-import os
-import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 from support import TESTS
-from support.small_release import small_release
+from support.browser import CHROMIUM, FLAGS, PAGES
 
 from binc.core import i18n
 from dashboard import charts, navigation
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = TESTS / "screenshots"  # git-ignored
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
-# What shows that a page has drawn its content; every other page draws a chart.
-DRAWN = {"tables": '[data-testid="stDataFrame"]', "method": '[data-testid="stTable"]'}
-# url path -> that selector; the default page (Overzicht) lives at the root
-PAGES = {
-    ("" if i == 0 else page.slug): DRAWN.get(page.name, '[data-testid="stPlotlyChart"]')
-    for i, page in enumerate(navigation.PAGES)
-}
 COMPARE = next(page.slug for page in navigation.PAGES if page.name == "compare")
 # The compare page's map (st.plotly_chart(key="cmp_map") gets the class st-key-cmp_map) and the
 # filled province outlines in it.
 MAP = ".st-key-cmp_map .js-plotly-plot"
 MAP_FILLS = f"{MAP} .scatterlayer .trace path.js-fill"
-
-
-def _requirements() -> None:
-    missing = []
-    if not CHROMIUM.exists():
-        missing.append(f"{CHROMIUM} (apt-get install chromium)")
-    try:
-        importlib.import_module("playwright.sync_api")
-    except ImportError:
-        missing.append("the playwright package")
-    if missing:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI must run the browser test but lacks {', '.join(missing)}")
-        pytest.skip(f"browser test needs {', '.join(missing)}")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def server():
-    _requirements()
-    release, _ = small_release()
-    port = _free_port()
-    binc = shutil.which("binc", path=str(Path(sys.executable).parent)) or "binc"
-    env = {**os.environ, "BINC_SYNTHETIC": "1"}
-    process = subprocess.Popen([binc, "serve", "--release", str(release), "--port", str(port)], env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    started = time.perf_counter()
-    try:
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if process.poll() is not None or time.perf_counter() - started > 60:
-                pytest.fail("binc serve did not come up within 60 s")
-            time.sleep(0.3)
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 def _foreign(urls: list[str], server: str) -> list[str]:

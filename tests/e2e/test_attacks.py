@@ -37,7 +37,7 @@ from binc.disclosure.audit import audit_table
 from binc.export.read import read_export
 from binc.export.writers import csv_bytes, write_export
 from binc.release_file import Release, load_release
-from dashboard.tables import chart_frame, display_table, figure
+from dashboard.tables import chart_frame, chart_table, display_table, figure
 
 # ---- averaging --------------------------------------------------------------------------------
 
@@ -264,6 +264,9 @@ def test_no_data_and_suppressed_look_exactly_the_same(neighbours):
         assert texts[0][0] == ("onderdrukt" if lang == "nl" else "suppressed")
         chart = chart_frame(table, "partnership", lang=lang).drop("code", "category")
         assert chart.row(codes.index(empty)) == chart.row(codes.index(present))
+        # the chart's table (its text alternative) as well
+        beside = chart_table(chart_frame(table, "partnership", lang=lang), lang, 0, "p").drop("p")
+        assert beside.row(codes.index(empty)) == beside.row(codes.index(present))
     lines = csv_bytes(table).decode().splitlines()
     exported = {
         c: next(line for line in lines if line.startswith(f"{c},")) for c in (empty, present)
