@@ -42,6 +42,7 @@ def main() -> None:
     ]
     page = st.navigation(pages)
     st.session_state["_view"] = ui.sidebar_filters(years)
+    ui.url_notice()
     # Every page says which release it shows and how recent its data are.
     facts = data.facts()
     as_of = i18n.format_date(facts.get("as_of"), ui.language())

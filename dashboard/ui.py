@@ -16,12 +16,14 @@ import polars as pl
 import streamlit as st
 
 from binc.core import i18n, reference
+from binc.core.errors import shown
 from binc.export.labels import display_label
 
 ALL = "ALL"
 LANG_KEY, YEARS_KEY, REGION_KEY, TYPES_KEY = "f_lang", "f_years", "f_region", "f_types"
 URL = {LANG_KEY: "lang", YEARS_KEY: "year", REGION_KEY: "region", TYPES_KEY: "type"}
 SEEDED = "_seeded_from_url"
+IGNORED = "_ignored_in_url"
 
 
 def language() -> str:
@@ -92,18 +94,56 @@ def _valid(values: Sequence[str], allowed: Sequence[str]) -> list[str]:
 
 
 def seed_from_url(all_years: Sequence[str]) -> None:
-    """Once per session: take the filters from the URL (ignoring unknown values)."""
+    """Once per session: take the filters from the URL; what is unknown is ignored, and remembered
+    so that `url_notice` can say so (a link to P99 must not silently show all of Flanders)."""
     if st.session_state.get(SEEDED):
         return
     params = st.query_params
+    ignored: list[tuple[str, str]] = []
     lang = params.get("lang")
     st.session_state[LANG_KEY] = lang if lang in i18n.LANGUAGES else i18n.DEFAULT_LANGUAGE
-    years = _valid(params.get_all("year"), all_years)
+    asked_years = params.get_all("year")
+    years = _valid(asked_years, all_years)
     st.session_state[YEARS_KEY] = years or [max(all_years)]
     region = params.get("region")
     st.session_state[REGION_KEY] = region if region in (*partnerships(), *provinces()) else ALL
-    st.session_state[TYPES_KEY] = _valid(params.get_all("type"), trajectory_types())
+    asked_types = params.get_all("type")
+    st.session_state[TYPES_KEY] = _valid(asked_types, trajectory_types())
+    if lang is not None and lang not in i18n.LANGUAGES:
+        ignored.append(("lang", lang))
+    ignored += [("year", y) for y in dict.fromkeys(asked_years) if y not in all_years]
+    if region is not None and st.session_state[REGION_KEY] == ALL and region != ALL:
+        ignored.append(("region", region))
+    ignored += [("type", v) for v in dict.fromkeys(asked_types) if v not in trajectory_types()]
+    st.session_state[IGNORED] = ignored
     st.session_state[SEEDED] = True
+
+
+def url_notice() -> None:
+    """Say which values of a shared link were not understood, and what is shown instead — once, on
+    the first page of the session."""
+    ignored = st.session_state.pop(IGNORED, None)
+    if not ignored:
+        return
+    names = {"lang": "url.language", "year": "filters.years", "region": "filters.region",
+             "type": "filters.types"}  # fmt: skip
+    listed = "; ".join(f"{t(names[param])} {_quoted(value)}" for param, value in ignored)
+    view = current_view()
+    st.info(
+        t(
+            "url.ignored",
+            values=listed,
+            years=", ".join(view.years),
+            region=region_name(view.region),
+        ),
+        icon=":material/link_off:",
+    )
+
+
+def _quoted(value: str) -> str:
+    """A typed value as a message may show it: cut, and with every Markdown character escaped."""
+    text = shown(value)
+    return "".join(f"\\{c}" if c in "\\`*_{}[]()#+-.!<>|~$" else c for c in text)
 
 
 # Streamlit's own HTML page says <html lang="en"> whatever the app shows; screen readers then read
