@@ -28,6 +28,8 @@ GREY = "#6E6E6E"  # notes and reference lines: 5.1:1 on white
 # Every text of a chart (ticks, axis titles, legend, colour bar): Streamlit's chart theme draws
 # them in #808495, 3.7:1 on white, below WCAG AA's 4.5:1; this is 12.6:1.
 TEXT = "#333333"
+# How far (in months) the series of a numeric-axis trend are set apart.
+DODGE = 0.12
 MAP_SCALE = "Cividis"
 
 # plotly_white as the process default, not per figure: a figure copies and re-validates a template
@@ -86,10 +88,12 @@ def _style(
 
 
 def _readable(fig: go.Figure) -> go.Figure:
-    """Every text of the figure in TEXT, where Streamlit's chart theme would set a faint grey."""
+    """Every text of the figure in TEXT, where Streamlit's chart theme would set a faint grey; whole
+    numbers on the axes in the reader's format (10.000, not "10k"; 1.500, not "1500")."""
     fig.update_layout(font_color=TEXT, title_font_color=TEXT, legend_font_color=TEXT)
-    fig.update_xaxes(tickfont_color=TEXT, title_font_color=TEXT)
-    fig.update_yaxes(tickfont_color=TEXT, title_font_color=TEXT)
+    numbers = {"exponentformat": "none", "separatethousands": True}
+    fig.update_xaxes(tickfont_color=TEXT, title_font_color=TEXT, **numbers)
+    fig.update_yaxes(tickfont_color=TEXT, title_font_color=TEXT, **numbers)
     return fig
 
 
@@ -137,15 +141,22 @@ def forest(frame: pl.DataFrame, lang: str, axis_title: str, decimals: int, *,
 
 
 def trend(frame: pl.DataFrame, lang: str, axis_title: str, decimals: int, *,
-          title: str | None = None, x_title: str = "") -> go.Figure:  # fmt: skip
-    """Lines over `category` (years, months) with interval bars; suppressed points are gaps with a note."""
+          title: str | None = None, x_title: str = "", numeric_x: bool = False) -> go.Figure:  # fmt: skip
+    """Lines over `category` (years, months) with interval bars; suppressed points are gaps with a note.
+
+    `numeric_x`: the categories are numbers (months) and are placed at their distance (0, 3, 6, 12
+    are not equally far apart), each series shifted a little so that their whiskers do not pile up."""
     series = "series" in frame.columns
     fig = go.Figure()
     groups = frame.partition_by("series", maintain_order=True) if series else [frame]
     for i, part in enumerate(groups):
         plus, minus = _errors(part)
+        x: list[Any] = part["category"].to_list()
+        if numeric_x:
+            shift = (i - (len(groups) - 1) / 2) * DODGE
+            x = [float(c) + shift for c in x]
         fig.add_trace(go.Scatter(
-            x=part["category"].to_list(), y=part["value"].to_list(), mode="lines+markers",
+            x=x, y=part["value"].to_list(), mode="lines+markers",
             name=part["series"][0] if series else axis_title, connectgaps=False,
             line={"color": OKABE_ITO[i % len(OKABE_ITO)]},
             error_y={"type": "data", "array": plus, "arrayminus": minus, "thickness": 1.5},
@@ -153,11 +164,17 @@ def trend(frame: pl.DataFrame, lang: str, axis_title: str, decimals: int, *,
         ))  # fmt: skip
     categories = list(dict.fromkeys(frame["category"].to_list()))
     for category, names in _suppressed_notes(frame, series).items():
-        fig.add_annotation(x=_position(categories, category), y=0.02, yref="paper", yanchor="bottom",
+        where = float(category) if numeric_x else _position(categories, category)
+        fig.add_annotation(x=where, y=0.02, yref="paper", yanchor="bottom",
                            textangle=-90, text=_note_text(lang, names), showarrow=False, font={"color": GREY})  # fmt: skip
-    fig.update_xaxes(
-        type="category", title=x_title, categoryorder="array", categoryarray=categories
-    )
+    if numeric_x:
+        ticks = [float(c) for c in categories]
+        fig.update_xaxes(type="linear", title=x_title, tickvals=ticks, ticktext=categories,
+                         range=[min(ticks) - 0.5, max(ticks) + 0.5])  # fmt: skip
+    else:
+        fig.update_xaxes(
+            type="category", title=x_title, categoryorder="array", categoryarray=categories
+        )
     fig.update_yaxes(title=axis_title, rangemode="tozero")
     fig.update_layout(showlegend=series)
     return _style(fig, lang, title, axis_title, 380)

@@ -56,7 +56,9 @@ for months in MONTHS:
     answers[months] = answer
 else:
     frame = tables.survival_frame(answers, by[0] if by else None, lang)
-    figure = charts.trend(frame, lang, ui.t("unit.percent"), 1, x_title=ui.t("duration.months"))
+    figure = charts.trend(
+        frame, lang, ui.t("unit.percent"), 1, x_title=ui.t("duration.months"), numeric_x=True
+    )
     ui.chart(figure, charts.config("binc-survival"), "dur_survival", ui.alt(ui.t("duration.survival")),
              tables.chart_table(frame, lang, 1, ui.t("duration.months"),
                                 ui.t(f"dim.{by[0]}") if by else None))  # fmt: skip
