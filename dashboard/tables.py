@@ -6,6 +6,8 @@ exactly those of the AnsweredTable. A suppressed cell keeps no number at all on 
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import polars as pl
@@ -159,3 +161,10 @@ def survival_frame(
                                      "ci_low": pl.Float64, "ci_high": pl.Float64, "suppressed": pl.Boolean})  # fmt: skip
     out = out.sort("series", maintain_order=True)
     return out if series else out.drop("series")
+
+
+def file_stem(parts: Sequence[str], limit: int = 120) -> str:
+    """A download's file name (without extension) from its parts: lower case, letters, digits,
+    '-' and '_' only, so it is the same on every system and holds nothing but public codes."""
+    cleaned = [re.sub(r"[^a-z0-9-]+", "-", part.lower()).strip("-") for part in parts]
+    return "_".join(part for part in cleaned if part)[:limit]

@@ -23,7 +23,8 @@ left, right = st.columns(2)
 use_filters = left.toggle(ui.t("tables.use_filters"), value=True, key="tables_filters")
 totals = right.toggle(ui.t("tables.totals"), value=False, key="tables_totals")
 
-where = view.where() if use_filters else {}
+# A breakdown by start year shows every year: the sidebar's year filter would silently keep one.
+where = view.where(years="year" not in by) if use_filters else {}
 answer = data.try_ask(measure, by=by, where=where, totals=totals)
 if isinstance(answer, str):
     ui.explain_refusal(answer)
@@ -40,7 +41,11 @@ if where:
     )
     st.caption(ui.t("tables.filters_applied", filters=described))
 
-name = "_".join(["binc", measure, *by]) if by else f"binc_{measure}"
+# The file's name says what it holds: measure, breakdowns, filters, and that demo data are synthetic.
+parts = ["binc", measure, *by, *(code for _, codes in sorted(where.items()) for code in codes)]
+if answer.release_metadata.get("synthetic") is True or data.is_synthetic():
+    parts.append(ui.t("tables.synthetic_suffix"))
+name = tables.file_stem(parts)
 st.subheader(ui.t("tables.downloads"))
 buttons = st.columns(5)
 downloads = (
@@ -57,4 +62,4 @@ for column, (kind, writer, file_name, mime) in zip(buttons, downloads, strict=Tr
                            help=ui.t(f"tables.download_{kind}_help"))  # fmt: skip
 
 st.subheader(ui.t("tables.cite"))
-st.code(codebook.citation(answer), language=None, wrap_lines=True)
+st.code(codebook.description(answer, lang)["cite"], language=None, wrap_lines=True)

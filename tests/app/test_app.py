@@ -200,3 +200,19 @@ def test_the_first_year_is_compared_with_nothing():
     prose = [m.value for m in at.markdown]
     assert i18n.text("overview.no_previous", "nl", previous="2018") in prose
     assert not any("2018" in line and "veranderde" in line for line in prose)
+
+
+def test_a_breakdown_by_start_year_shows_every_year_whatever_the_sidebar_holds():
+    at = _open("tables", {"year": ["2024"], "region": "P03"})
+    at.multiselect(key="tables_by").set_value(["year"]).run()
+    assert not at.exception
+    years = at.dataframe[0].value[i18n.text("dim.year", "nl")].to_list()
+    assert len(years) > 1
+    assert "2024" in years
+
+
+def test_the_citation_on_the_tables_page_is_in_the_readers_language():
+    at = _open("tables", {"region": "P03"})
+    cite = at.code[0].value
+    assert cite.startswith("Opgroeien, BINC (Begeleiding In Cijfers), release")
+    assert "Samenwerkingsverband: " + label_for("partnership", "P03", "nl") in cite

@@ -46,3 +46,13 @@ def test_axis_numbers_are_whole_and_grouped_never_2k():
         assert axis.exponentformat == "none"
         assert axis.separatethousands is True
     assert figure.layout.separators == ",."  # decimal comma, thousands dot
+
+
+def test_download_names_hold_only_public_codes_in_a_portable_form():
+    from dashboard.tables import file_stem
+
+    assert file_stem(["binc", "trajectories", "year", "P03", "2024", "synthetisch"]) == (
+        "binc_trajectories_year_p03_2024_synthetisch"
+    )
+    assert file_stem(["binc", "share", "Ä/b c", "", "x" * 200]).startswith("binc_share_b-c_xxx")
+    assert len(file_stem(["x" * 500])) == 120
