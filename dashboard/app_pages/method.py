@@ -44,8 +44,10 @@ for section in ("noise", "suppression", "interval", "budget", "binc", "rights"):
 with st.expander(ui.t("method.tables_header")):
     measured = facts.get("measurements") or {}
     order = facts.get("measurement_order") or list(measured)
+    # In words, not the config's internal table names: what is counted, broken down by what.
     st.dataframe(pl.DataFrame({
-        ui.t("method.table_name"): order,
-        ui.t("method.table_dimensions"): [" × ".join(measured[n]["dimensions"]) or "–" for n in order],
+        ui.t("method.table_unit"): [ui.t(f"unit.{measured[n].get('unit', 'trajectories')}") for n in order],
+        ui.t("method.table_dimensions"): [" × ".join(ui.t(f"dim.{d}") for d in measured[n]["dimensions"]) or "–"
+                                           for n in order],
         ui.t("method.table_epsilon"): [ui.number(measured[n]["epsilon"], 3) for n in order],
     }), hide_index=True)  # fmt: skip
