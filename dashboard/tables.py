@@ -61,16 +61,28 @@ def display_table(table: AnsweredTable, lang: str) -> pl.DataFrame:
     columns: dict[str, list[str]] = {}
     for dim in table.dimensions:
         columns[i18n.text(f"dim.{dim}", lang)] = [label(dim, c, lang) for c in frame[dim]]
-    word = i18n.text("chart.suppressed", lang)
-    fmt = lambda v: i18n.format_number(v, lang, places)  # noqa: E731
-    columns[i18n.text("table.value", lang)] = [
-        word if h else fmt(v) for v, h in zip(frame["value"], hidden, strict=True)
-    ]
-    columns[i18n.text("table.interval", lang)] = [
-        "" if h else f"{fmt(lo)} – {fmt(hi)}"
-        for lo, hi, h in zip(frame["ci_low"], frame["ci_high"], hidden, strict=True)
-    ]
+    columns.update(_value_columns(frame, hidden, lang, places))
     return pl.DataFrame(columns)
+
+
+def _value_columns(
+    frame: pl.DataFrame, hidden: list[bool], lang: str, places: int
+) -> dict[str, list[str]]:
+    """Value and 95% interval as the reader reads them; a hidden value says "onderdrukt", never 0."""
+    word = i18n.text("chart.suppressed", lang)
+
+    def fmt(value: float | None) -> str:
+        return i18n.format_number(value, lang, places)
+
+    return {
+        i18n.text("table.value", lang): [
+            word if h else fmt(v) for v, h in zip(frame["value"], hidden, strict=True)
+        ],
+        i18n.text("table.interval", lang): [
+            "" if h else f"{fmt(lo)} – {fmt(hi)}"
+            for lo, hi, h in zip(frame["ci_low"], frame["ci_high"], hidden, strict=True)
+        ],
+    }
 
 
 def chart_table(
@@ -79,20 +91,12 @@ def chart_table(
     """The numbers a chart draws, from its chart frame, as a display table (the chart's text
     alternative): series and category labels under the given headers, value and interval;
     a suppressed point reads "onderdrukt", never 0."""
-    word = i18n.text("chart.suppressed", lang)
-    fmt = lambda v: i18n.format_number(v, lang, places)  # noqa: E731
     hidden = frame["suppressed"].to_list()
     columns: dict[str, list[str]] = {}
     if series is not None and "series" in frame.columns:
         columns[series] = frame["series"].to_list()
     columns[category] = frame["category"].to_list()
-    columns[i18n.text("table.value", lang)] = [
-        word if h else fmt(v) for v, h in zip(frame["value"], hidden, strict=True)
-    ]
-    columns[i18n.text("table.interval", lang)] = [
-        "" if h else f"{fmt(lo)} – {fmt(hi)}"
-        for lo, hi, h in zip(frame["ci_low"], frame["ci_high"], hidden, strict=True)
-    ]
+    columns.update(_value_columns(frame, hidden, lang, places))
     return pl.DataFrame(columns)
 
 
