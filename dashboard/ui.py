@@ -8,6 +8,7 @@ checked against the public code lists; anything unknown is ignored, never shown.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -16,7 +17,6 @@ import polars as pl
 import streamlit as st
 
 from binc.core import i18n, reference
-from binc.core.errors import shown
 from binc.export.labels import display_label
 
 ALL = "ALL"
@@ -141,9 +141,12 @@ def url_notice() -> None:
 
 
 def _quoted(value: str) -> str:
-    """A typed value as a message may show it: cut, and with every Markdown character escaped."""
-    text = shown(value)
-    return "".join(f"\\{c}" if c in "\\`*_{}[]()#+-.!<>|~$" else c for c in text)
+    """A value from the link as the notice names it. Only a short code-like value (P99, 1990, xx)
+    is repeated, escaped for Markdown; anything else is not echoed at all, so a crafted link
+    cannot put its own words on the page (the security tests send SQL and long text)."""
+    if not re.fullmatch(r"[A-Za-z0-9_-]{1,24}", value):
+        return t("url.unshown")
+    return "'" + "".join(f"\\{c}" if c in "_-" else c for c in value) + "'"
 
 
 # Streamlit's own HTML page says <html lang="en"> whatever the app shows; screen readers then read
