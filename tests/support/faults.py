@@ -29,36 +29,12 @@ from binc.core.format_v1 import COLUMNS
 from binc.release_file import load_release
 from support import REPO
 from support.exports import TEST_KEY, national_number, row
+from support.warehouses import TWO_TABLE_CONFIG
 
 KEY_ENV = {"BINC_PSEUDONYM_KEY": TEST_KEY.decode()}
 NN = national_number(date(2008, 1, 1), 1)
-# Two tables instead of twenty: the faults do not depend on the workload, and releases stay fast.
-MINI_CONFIG = """
-[privacy]
-unit = "person"
-noise = "two_sided_geometric"
-epsilon_total = 1.0
-contribution_cap = 3
-k = 10
-lifetime_epsilon_limit = 10.0
-
-[domain]
-first_year = 2019
-last_year = 2025
-
-[[measurement]]
-name = "year"
-unit = "trajectories"
-dimensions = ["year"]
-share = 0.5
-
-[[measurement]]
-name = "year_partnership"
-unit = "trajectories"
-dimensions = ["year", "partnership"]
-share = 0.5
-consistent_with = ["year"]
-"""
+# The faults do not depend on the workload: two tables keep releases fast.
+MINI_CONFIG = TWO_TABLE_CONFIG
 
 
 def exports(folder: Path, files: int, rows: int, prefix: str = "F") -> list[Path]:

@@ -21,32 +21,12 @@ from binc.cli import main
 from binc.core import reference
 from binc.release.build import build_release
 from support.exports import national_number, row, write_csv
+from support.warehouses import TWO_TABLE_CONFIG
 
 TODAY = date(2026, 11, 29)
-K = 10
 # Two tables with a large ε each, so the likelihood-ratio bound is tight enough to be measured with
 # a few hundred draws; the mechanism is the same code whatever ε the config declares.
-SMALL_CONFIG = f"""
-[privacy]
-epsilon_total = 1.0
-contribution_cap = 3
-k = {K}
-lifetime_epsilon_limit = 10.0
-[domain]
-first_year = 2019
-last_year = 2025
-[[measurement]]
-name = "year"
-unit = "trajectories"
-dimensions = ["year"]
-share = 0.5
-[[measurement]]
-name = "year_partnership"
-unit = "trajectories"
-dimensions = ["year", "partnership"]
-share = 0.5
-consistent_with = ["year"]
-"""
+SMALL_CONFIG = TWO_TABLE_CONFIG
 EPSILON_YEAR, EPSILON_CELL = 0.5, 1.0  # a year total uses one table; a cell is fitted to both
 # 2023 population: 40 children in P01 and a few in P02, P04, P05 (small but present); P03 and the
 # other partnerships have no data. The neighbour adds one child with 8 trajectories in P03.
