@@ -30,15 +30,18 @@ import hashlib
 import json
 import os
 import random
+import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from datetime import date
 from pathlib import Path
 
 from binc.answering import answer
+from binc.core.environment import LEDGER_DIR_ENV
 from binc.core.errors import UserError
 from binc.release.config import load_config
 from binc.release.measure import (
@@ -159,12 +162,28 @@ print(json.dumps({"seconds": summary.seconds}))
 """
 
 
-def release_in_child(warehouse: Path, out: Path) -> tuple[float, float]:
+def fresh_ledger(warehouse: Path, ledger_dir: Path) -> None:
+    """Benchmark data, not real people: the lifetime budget must not stop repeated runs. The
+    warehouse gets a new privacy ledger id and forgets its releases; the ledger directory, the
+    benchmark's own, starts empty (the real one, ~/.local/state/binc/ledger, is never touched)."""
+    shutil.rmtree(ledger_dir, ignore_errors=True)
+    con = connect(warehouse)
+    try:
+        con.execute("DROP TABLE IF EXISTS release_log")  # the release creates it again
+        con.execute("DELETE FROM warehouse_meta WHERE key = 'ledger_id'")
+        con.execute("INSERT INTO warehouse_meta VALUES ('ledger_id', ?)", [uuid.uuid4().hex])
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+
+
+def release_in_child(warehouse: Path, out: Path, ledger_dir: Path) -> tuple[float, float]:
     """(build_release seconds, peak RSS GiB) of a fresh child process."""
     child = subprocess.Popen(
         [sys.executable, "-c", CHILD, str(warehouse), str(out)],
         stdout=subprocess.PIPE,
         cwd=Path(__file__).resolve().parents[1],
+        env={**os.environ, LEDGER_DIR_ENV: str(ledger_dir)},
     )
     assert child.stdout is not None
     output = child.stdout.read()
@@ -213,12 +232,11 @@ def main() -> None:
         warehouse = warehouse_path(args.dir, rows)
         ensure_warehouse(warehouse, rows)
         out = args.dir / f"release-{rows}.duckdb"
-        # benchmark data, not real people: the lifetime budget must not stop repeated runs
-        (args.dir / "privacy-ledger.jsonl").unlink(missing_ok=True)
+        fresh_ledger(warehouse, args.dir / "ledger")
         warm_page_cache(warehouse)
         bare = bare_pass(warehouse)
         try:
-            seconds, peak = release_in_child(warehouse, out)
+            seconds, peak = release_in_child(warehouse, out, args.dir / "ledger")
         except UserError as error:
             raise SystemExit(str(error)) from None
         release = load_release(out)

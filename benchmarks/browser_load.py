@@ -1,6 +1,7 @@
 """Real headless Chromium tabs during a load test: what a person waits for, browser work included.
 
-Each tab opens the dashboard, then keeps clicking a random other page in the sidebar navigation.
+Each tab opens the dashboard, then keeps clicking a random other page in the sidebar's menu (the
+app's st.page_link menu, whose links carry the filters).
 A page time runs from the click to Streamlit reporting the script finished
 (`data-test-script-state="notRunning"` on stApp, after it was seen running) with every Plotly
 chart on the page drawn (an `svg.main-svg` inside each `stPlotlyChart`), measured in the page with
@@ -15,6 +16,7 @@ import asyncio
 import random
 import time
 from pathlib import Path
+from urllib.parse import urljoin
 
 CHROMIUM = Path("/usr/bin/chromium")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -22,12 +24,12 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-ne
          # several tabs at once: none of them may be throttled as a background tab
          "--disable-background-timer-throttling", "--disable-renderer-backgrounding",
          "--disable-backgrounding-occluded-windows"]  # fmt: skip
-NAV_LINK = '[data-testid="stSidebarNavLink"]'
+NAV_LINK = '[data-testid="stPageLink-NavLink"]'
 
 CLICK_AND_WAIT = """
 ([href, limit]) => new Promise((resolve) => {
   const app = () => document.querySelector('[data-testid="stApp"]');
-  const link = [...document.querySelectorAll('[data-testid="stSidebarNavLink"]')]
+  const link = [...document.querySelectorAll('[data-testid="stPageLink-NavLink"]')]
     .find((a) => a.getAttribute('href') === href);
   if (!link) { resolve(-2); return; }
   const started = performance.now();
@@ -62,7 +64,8 @@ async def _tab(browser, url: str, deadline: float, rng: random.Random, times: li
                 await link.get_attribute("href") for link in await page.query_selector_all(NAV_LINK)
             ]
             current = page.url.split("?")[0]
-            choices = [h for h in hrefs if h and h.split("?")[0] != current]
+            # the links are relative and carry the filters (?lang=…&year=…): compare their pages
+            choices = [h for h in hrefs if h and urljoin(page.url, h).split("?")[0] != current]
             href = rng.choice(choices)
             elapsed = await page.evaluate(CLICK_AND_WAIT, [href, 30_000])
             if elapsed < 0:

@@ -3,7 +3,9 @@
 
 Each step runs only when its output is missing or stale, so `binc serve --demo` is fast after
 the first time. The demo's pseudonymisation key is a throwaway file outside the demo folder (see
-`binc.core.resources.demo_key_file`), never beside the data it protects.
+`binc.core.resources.demo_key_file`), never beside the data it protects. Its privacy ledger lives in
+the demo folder (`ledger/`): the data are synthetic, so rebuilding the demo never spends a real
+ledger, and `make clean-demo` starts it over with the data.
 """
 
 from __future__ import annotations
@@ -16,8 +18,11 @@ from binc.core.pseudonym_key import create_key_file, load_key
 from binc.core.resources import demo_dir, demo_key_file
 from binc.ingest.pipeline import ingest_files
 from binc.release.build import build_release, release_is_current
+from binc.release.ledger import use_ledger_dir
 from binc.release_file import load_release
 from binc.synthetic.generate import generate_exports
+from binc.warehouse.release_log import ledger_id
+from binc.warehouse.schema import connect
 
 DEMO_SEED = 2026
 
@@ -27,6 +32,7 @@ class DemoPaths:
     exports: Path
     warehouse: Path
     release: Path
+    ledger: Path  # the demo's own privacy ledger directory
 
 
 def demo_paths(base: Path | None = None) -> DemoPaths:
@@ -35,6 +41,7 @@ def demo_paths(base: Path | None = None) -> DemoPaths:
         exports=base / "exports",
         warehouse=base / "warehouse.duckdb",
         release=base / "release.duckdb",
+        ledger=base / "ledger",
     )
 
 
@@ -47,6 +54,10 @@ def ensure_demo(base: Path | None = None, *, children: int | None = None) -> Dem
             generate_exports(paths.exports, seed=DEMO_SEED)
         else:
             generate_exports(paths.exports, children=children, seed=DEMO_SEED)
+    if paths.warehouse.exists() and not _has_ledger_id(paths.warehouse):
+        print(f"demo: {paths.warehouse} predates privacy ledger ids; ingesting again …", flush=True)
+        for stale in (paths.warehouse, paths.warehouse.with_name(paths.warehouse.name + ".wal")):
+            stale.unlink(missing_ok=True)
     if not paths.warehouse.exists():
         key_file = demo_key_file()
         if not key_file.exists():
@@ -63,7 +74,10 @@ def ensure_demo(base: Path | None = None, *, children: int | None = None) -> Dem
         )
     if not _release_usable(paths):
         print(f"demo: building the release {paths.release} …", flush=True)
-        build_release(paths.warehouse, paths.release, synthetic=True)
+        # Synthetic data: the demo's privacy ledger lives in the demo folder, so rebuilding the
+        # demo never spends a real ledger (and `make clean-demo` starts it over with the data).
+        with use_ledger_dir(paths.ledger):
+            build_release(paths.warehouse, paths.release, synthetic=True)
     return paths
 
 
@@ -77,3 +91,9 @@ def _release_usable(paths: DemoPaths) -> bool:
     except UserError:
         return False
     return True
+
+
+def _has_ledger_id(warehouse: Path) -> bool:
+    """Written by this version's ingest (a warehouse without one cannot be released)."""
+    with connect(warehouse, read_only=True) as con:
+        return ledger_id(con) is not None

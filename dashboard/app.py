@@ -1,7 +1,8 @@
 """The dashboard's entry point: only wiring — page config, language, banner, filters and navigation.
 
 Run through `binc serve` (which sets BINC_RELEASE). Pages are listed in dashboard/navigation.py;
-each is a script in dashboard/app_pages/ that asks dashboard.data for every number. Any error reaches the user as a plain
+each is a script in dashboard/app_pages/ that asks dashboard.data for every number and binds its
+choices to the URL through dashboard.view_state. Any error reaches the user as a plain
 sentence; tracebacks go to the server log only.
 """
 
@@ -13,7 +14,7 @@ import streamlit as st
 
 from binc.core import i18n
 from binc.core.errors import UserError
-from dashboard import data, ui
+from dashboard import data, ui, view_state
 from dashboard.navigation import PAGES
 
 log = logging.getLogger("binc.dashboard")
@@ -29,6 +30,8 @@ def main() -> None:
         st.error(ui.t("error.no_release", message=str(error)))
         st.stop()
     ui.seed_from_url(years)
+    # The menu comes first in the sidebar; it is filled once the filters it carries are known.
+    menu = st.sidebar.container(key="menu")
     ui.language_switch()
     pages = [
         st.Page(
@@ -40,8 +43,16 @@ def main() -> None:
         )
         for i, page in enumerate(PAGES)
     ]
-    page = st.navigation(pages)
-    st.session_state["_view"] = ui.sidebar_filters(years)
+    # A link to a page that does not exist (/bestaatniet) opens the overview, and says so.
+    unknown = view_state.requested_unknown_page(pages, aliases=(PAGES[0].slug,))
+    page = st.navigation(pages, position="hidden")
+    view = ui.sidebar_filters(years)
+    st.session_state["_view"] = view
+    # Our own menu instead of st.navigation's: every link carries the sidebar's filters.
+    for item in pages:
+        menu.page_link(item, query_params=ui.link_params(view))
+    if unknown is not None:
+        view_state.unknown_page_notice(unknown, shown=ui.t(f"page.{PAGES[0].name}"))
     ui.url_notice()
     # Every page says which release it shows and how recent its data are.
     facts = data.facts()
@@ -51,6 +62,7 @@ def main() -> None:
     )
     if data.is_synthetic():
         st.warning(ui.t("banner.synthetic"), icon=":material/science:")
+    view_state.new_run()
     try:
         page.run()
     except UserError as error:

@@ -145,6 +145,16 @@ def years() -> tuple[str, ...]:
     return tuple(str(y) for y in facts().get("years", ()))
 
 
+def complete_years() -> tuple[str, ...]:
+    """The release's start years that were over on the date of its data (`as_of`): the years
+    before that date's year. A later year is still filling up, and its trajectories have had
+    little time to end, so outcomes of those years are not comparable yet."""
+    as_of = str(facts().get("as_of") or facts().get("created_at") or "")[:4]
+    if not as_of.isdigit():
+        return years()
+    return tuple(year for year in years() if int(year) < int(as_of))
+
+
 @st.cache_data(show_spinner=False, max_entries=64)
 def _factsheet(path: str, release_id: str, region: str, language: str, synthetic: bool,
                _release: Release) -> bytes:  # fmt: skip

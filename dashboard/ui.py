@@ -3,7 +3,9 @@
 The sidebar is drawn once per run by app.py; pages read the same choices with `current_view()`.
 Query parameters (`lang`, `year`, `region`, `type`) seed the widgets when a session starts and are
 rewritten after every change, so copying the address bar copies the view. Values from the URL are
-checked against the public code lists; anything unknown is ignored, never shown.
+checked against the public code lists; anything unknown is ignored, and named in a notice only when
+it is a short code (`quoted`). Every menu link carries the filters (`link_params`); each page's own
+choices are bound to their parameters by dashboard.view_state.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import streamlit as st
 
 from binc.core import i18n, reference
 from binc.export.labels import display_label
+from dashboard.charts import modebar
 
 ALL = "ALL"
 LANG_KEY, YEARS_KEY, REGION_KEY, TYPES_KEY = "f_lang", "f_years", "f_region", "f_types"
@@ -127,7 +130,7 @@ def url_notice() -> None:
         return
     names = {"lang": "url.language", "year": "filters.years", "region": "filters.region",
              "type": "filters.types"}  # fmt: skip
-    listed = "; ".join(f"{t(names[param])} {_quoted(value)}" for param, value in ignored)
+    listed = "; ".join(f"{t(names[param])} {quoted(value)}" for param, value in ignored)
     view = current_view()
     st.info(
         t(
@@ -140,7 +143,7 @@ def url_notice() -> None:
     )
 
 
-def _quoted(value: str) -> str:
+def quoted(value: str) -> str:
     """A value from the link as the notice names it. Only a short code-like value (P99, 1990, xx)
     is repeated, escaped for Markdown; anything else is not echoed at all, so a crafted link
     cannot put its own words on the page (the security tests send SQL and long text)."""
@@ -178,11 +181,15 @@ def sidebar_filters(all_years: Sequence[str]) -> View:
     sidebar = st.sidebar
     sidebar.header(t("filters.header"))
     sidebar.multiselect(
-        t("filters.years"), list(all_years), key=YEARS_KEY, help=t("filters.years_help")
+        t("filters.years"),
+        list(all_years),
+        key=YEARS_KEY,
+        help=t("filters.years_help"),
+        placeholder=t("filters.years_placeholder"),
     )
     regions = [ALL, *partnerships(), *provinces()]
     sidebar.selectbox(t("filters.region"), regions, key=REGION_KEY, format_func=lambda code: _region_label(code, lang),
-                      help=t("filters.region_help"))  # fmt: skip
+                      help=t("filters.region_help"), placeholder=t("filters.choose_one"))  # fmt: skip
     sidebar.multiselect(
         t("filters.types"), list(trajectory_types()), key=TYPES_KEY,
         format_func=code_labeller("trajectory_type", lang), placeholder=t("filters.all_types"),
@@ -210,17 +217,29 @@ def _region_label(code: str, lang: str) -> str:
     return i18n.text("filters.province_option", lang, name=label("province", code, lang))
 
 
-def write_url(view: View) -> None:
-    """Mirror the view in the query parameters (defaults left out to keep links short)."""
+def link_params(view: View) -> dict[str, str | list[str]]:
+    """The sidebar's filters as query parameters (defaults left out to keep links short): what the
+    URL holds and what every menu link carries to the next page."""
     wanted: dict[str, str | list[str]] = {"lang": view.language, "year": list(view.years)}
     if view.region != ALL:
         wanted["region"] = view.region
     if view.types:
         wanted["type"] = list(view.types)
-    current = {key: st.query_params.get_all(key) for key in st.query_params}
-    normal = {key: value if isinstance(value, list) else [value] for key, value in wanted.items()}
-    if current != normal:
-        st.query_params.from_dict(wanted)
+    return wanted
+
+
+def write_url(view: View) -> None:
+    """Mirror the filters in the query parameters. Only the filters' own parameters are touched:
+    the page's choices (dashboard.view_state) are read and written by the page itself."""
+    wanted = link_params(view)
+    for name in URL.values():
+        current = st.query_params.get_all(name)
+        value = wanted.get(name)
+        if value is None:
+            if current:
+                del st.query_params[name]
+        elif current != (value if isinstance(value, list) else [value]):
+            st.query_params[name] = value
 
 
 def current_view() -> View:
@@ -283,13 +302,23 @@ def chart(
 ) -> None:
     """A chart with its text alternatives: a short description that screen readers announce
     (`alt`), and under the chart its numbers as a table in a closed expander (tables.chart_table)."""
-    st.plotly_chart(figure, config=config, key=key, alt=description)
+    st.plotly_chart(figure, config={**config, **modebar(language())}, key=key, alt=description)
     with st.expander(t("tabs.table")):
         st.table(table, hide_index=True)
 
 
 def suppressed_note() -> None:
     st.caption(t("chart.suppressed_note"))
+
+
+def uncertain_note(count: int) -> None:
+    """Under a chart: how many of its values are too uncertain to draw (nothing when none is)."""
+    if count:
+        st.caption(
+            t("chart.too_uncertain_note_one")
+            if count == 1
+            else t("chart.too_uncertain_note", count=count)
+        )
 
 
 def labeller(prefix: str, lang: str) -> Callable[[str], str]:

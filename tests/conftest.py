@@ -14,9 +14,13 @@ a test module never imports another test module, nor anything from benchmarks/.
 
 from __future__ import annotations
 
+import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from binc.core.environment import LEDGER_DIR_ENV
 
 # Helpers' asserts (e.g. support/faults.py's one_line) report their values like a test's asserts;
 # registered before anything imports them.
@@ -42,3 +46,32 @@ def neighbours(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     from support.neighbours import build_neighbours
 
     return build_neighbours(tmp_path_factory.mktemp("neighbours"))
+
+
+# ---- the privacy ledger: never the real one ------------------------------------------------------
+# Every release a test builds is accounted in a privacy ledger (binc/release/ledger.py), by default
+# in ~/.local/state/binc/ledger. The tests use temporary ledger directories instead, through
+# BINC_LEDGER_DIR, which subprocesses inherit: one for the session (the releases that session- and
+# module-scoped fixtures build) and, for each test, a copy of it, so a test continues the ledgers
+# of the fixtures' warehouses and its own releases stay its own.
+
+
+@pytest.fixture(scope="session", autouse=True)
+def session_ledger_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    folder = tmp_path_factory.mktemp("ledger-session")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(LEDGER_DIR_ENV, str(folder))
+        yield folder
+
+
+@pytest.fixture(autouse=True)
+def ledger_dir(
+    session_ledger_dir: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Path:
+    """This test's ledger directory (BINC_LEDGER_DIR): the session's ledgers as they are now."""
+    folder = tmp_path_factory.mktemp("ledger")
+    shutil.copytree(session_ledger_dir, folder, dirs_exist_ok=True)
+    monkeypatch.setenv(LEDGER_DIR_ENV, str(folder))
+    return folder

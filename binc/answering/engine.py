@@ -20,7 +20,7 @@ from binc.answering.catalogue import MeasureDef, Method, measure_defs
 from binc.answering.cube import Cube, allowed_dimensions, select, with_totals
 from binc.core import reference
 from binc.core.errors import UserError, shown
-from binc.core.table import TOTAL, AnsweredTable, Estimates
+from binc.core.table import TOTAL, AnsweredTable, Estimates, UncertaintyRule
 from binc.disclosure.protect import protect
 from binc.release_file import Measurement, Release
 
@@ -127,6 +127,10 @@ def _answer(
     )
     if margins and not totals:
         frame = frame.filter(*(pl.col(dim) != TOTAL for dim in by)) if by else frame
+    # A shown value whose interval is too wide to read is flagged by the release's rule (defaults
+    # for a release written before the rule existed); the value and interval stay.
+    rule = UncertaintyRule.from_metadata(release.metadata)
+    frame = frame.with_columns(rule.expression(d.kind))
     meta = {k: v for k, v in release.metadata.items() if k not in ("domains", "dimension_meanings")}
     m = cube.source
     notes = (
@@ -134,6 +138,7 @@ def _answer(
         f"two-sided geometric noise with variance {m.noise.variance:.1f} per cell)",
         f"values whose base is below k = {release.k} are suppressed, with complementary cells "
         "chosen with the margins and with every code of a filtered dimension",
+        f"values whose 95% interval is too wide to read are flagged too_uncertain ({_rule_text(rule, d.kind)})",
     )
     return AnsweredTable(
         measure=d.name,
@@ -146,6 +151,13 @@ def _answer(
         notes=notes,
         filters=dict(where),
     )
+
+
+def _rule_text(rule: UncertaintyRule, kind: str) -> str:
+    if kind in ("share", "rate"):
+        return f"half-width above {rule.share_points:g} percentage points"
+    relative = rule.count_relative if kind == "count" else rule.median_relative
+    return f"half-width above {relative:g} × the value"
 
 
 def _margins_allowed(d: MeasureDef, by: tuple[str, ...]) -> bool:

@@ -23,6 +23,7 @@ COMMANDS: dict[str, str] = {
     "purge": "retention: remove everyone aged 35 or more on a date",
     "subject-access": "every record of one person",
     "release": "measure the declared workload with DP noise, write a release",
+    "ledger": "the privacy ledger of a warehouse's data: its releases and lifetime budget",
     "export": "a safe table from a release as CSV, XLSX or Parquet",
     "audit": "LP audit of an exported table's suppression",
     "factsheet": "a one-page PDF fact sheet for a partnership, a province or Flanders",

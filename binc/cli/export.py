@@ -105,8 +105,9 @@ def run(args: argparse.Namespace) -> int:
     table = answer(release, args.measure, by=by, where=where or None, totals=args.totals)
     written = write_export(table, out, fmt, args.language)
     suppressed = int(table.frame["suppressed"].sum())
+    uncertain = int(table.frame["too_uncertain"].sum())
     print(
         f"wrote {', '.join(str(p) for p in written)}: {table.frame.height} rows, "
-        f"{suppressed} suppressed"
+        f"{suppressed} suppressed, {uncertain} too uncertain (flagged, values kept)"
     )
     return 0

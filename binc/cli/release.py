@@ -1,7 +1,9 @@
 """Measure the workload declared in the release config (config/release.toml by default) on a
 warehouse, with differential-privacy noise, and write a release: noisy measurements and their
-metadata only, never a true count. Every run spends the config's ε; the lifetime total per warehouse
-is kept in privacy-ledger.jsonl beside the release and may not exceed the config's limit.
+metadata only, never a true count. Every run spends the config's ε on the data; the lifetime total
+is kept in the data's privacy ledger (in --ledger-dir, else $BINC_LEDGER_DIR, else
+~/.local/state/binc/ledger; `binc ledger` shows it), wherever the release is written, and may not
+exceed the config's limit. A missing or inconsistent ledger refuses the release.
 
 With --check nothing is built or spent: the command says whether the release at --out was measured
 from the warehouse's present data (exit status 0) or from an older state or another warehouse
@@ -11,9 +13,12 @@ from the warehouse's present data (exit status 0) or from an older state or anot
 from __future__ import annotations
 
 import argparse
+import contextlib
 from pathlib import Path
 
+from binc.cli.ledger import add_ledger_dir_option
 from binc.release.build import build_release, check_current
+from binc.release.ledger import use_ledger_dir
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -24,6 +29,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--config", type=Path, default=None, help="release config (default config/release.toml)"
     )
+    add_ledger_dir_option(parser)
     parser.add_argument(
         "--synthetic",
         action="store_true",
@@ -44,7 +50,8 @@ def run(args: argparse.Namespace) -> int:
             f"{args.out}: current — measured from {args.warehouse} at its present version {version}"
         )
         return 0
-    summary = build_release(args.warehouse, args.out, args.config, synthetic=args.synthetic)
+    with use_ledger_dir(args.ledger_dir) if args.ledger_dir else contextlib.nullcontext():
+        summary = build_release(args.warehouse, args.out, args.config, synthetic=args.synthetic)
     print(
         f"release {summary.release_id} written to {summary.path}: {summary.measurements} tables, "
         f"{summary.cells} cells, ε {summary.epsilon_total:g} (lifetime {summary.lifetime_epsilon:g}), "

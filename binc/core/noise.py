@@ -1,33 +1,77 @@
-"""Integer noise for counts: the two-sided geometric mechanism, drawn vectorised and exactly.
+"""Integer noise for counts, drawn exactly with a cryptographic generator (OpenDP).
 
-Why this mechanism: counts are integers, and floating-point Laplace noise on integers leaks through
-the low bits of the float (Mironov 2012; diffprivlib issue #94). The two-sided geometric
-distribution is the discrete Laplace: P(X = x) = (1 - α) / (1 + α) · α^|x| with α = exp(-ε/Δ),
-which gives pure ε-differential privacy for a table of L1 sensitivity Δ. It is what diffprivlib's
-`Geometric` mechanism samples; diffprivlib draws one cell at a time, too slow for a release of
-many cells, so we draw the
-same distribution with numpy: the difference of two independent geometric variables with success
-probability p = 1 - α is exactly two-sided geometric (the noise tests check the pmf, mean and
-variance, and against diffprivlib's declared variance). Only integer arithmetic touches the count.
+Counts are integers, and floating-point noise on integers leaks through the low bits of the float
+(Mironov 2012; diffprivlib issue #94), so both mechanisms add integer noise, and only integer
+arithmetic touches a count:
 
-The random generator of a release is seeded from the operating system's entropy and never stored.
+- `GeometricNoise` (`PURE_DP`): the two-sided geometric, or discrete Laplace, distribution
+  P(X = x) = (1 - α) / (1 + α) · α^|x| with α = exp(-ε/Δ); pure ε-DP for a table of L1
+  sensitivity Δ (Ghosh, Roughgarden & Sundararajan 2009). diffprivlib's `Geometric` mechanism
+  samples the same distribution.
+- `DiscreteGaussianNoise` (`ZCDP`): the discrete Gaussian P(X = x) ∝ exp(-x² / (2σ²)) with
+  σ² = Δ₂² / (2ρ); ρ-zCDP for a table of L2 sensitivity Δ₂ (Canonne, Kamath & Steinke 2020,
+  "The Discrete Gaussian for Differential Privacy", §2; CKS20 below).
+
+A release draws with `draw(size)` (no generator): OpenDP's samplers (Rust, CKS20's algorithms in
+exact rational arithmetic, randomness from the operating system's cryptographic generator), so the
+distribution is exactly the one declared, over all the integers, and nothing is seeded or stored.
+OpenDP's own privacy map of the measurement is checked against the budget before each draw.
+Tests pass a seeded numpy generator instead, to be reproducible: that path samples the same
+distributions with CKS20's constructions, exact up to rounding each acceptance probability to a
+double, with no bound on the support; it is never used by the release command.
 """
 
 from __future__ import annotations
 
 import math
-import secrets
 from dataclasses import dataclass
+from functools import cached_property
+from typing import Any, ClassVar
 
 import numpy as np
+from scipy import optimize
 
-DISTRIBUTION = "two_sided_geometric"
+PURE_DP = "two_sided_geometric"
+ZCDP = "discrete_gaussian"
+MECHANISMS = (PURE_DP, ZCDP)
+# What the release builder declares today: it measures with the pure ε-DP mechanism only.
+DISTRIBUTION = PURE_DP
+
+# The discrete Gaussian's normalising constant, variance and quantiles are sums over |x| <= 12σ + 1:
+# the terms left out are below exp(-72) ≈ 5e-32 of the largest, too small to change a double.
+_TAIL_SIGMAS = 12
+
+
+def _opendp() -> Any:
+    """OpenDP with its non-default measurements enabled, imported on first use (about a second:
+    it loads its native library), so that processes that never draw noise do not pay for it."""
+    import opendp.prelude as dp
+
+    dp.enable_features("contrib")
+    return dp
+
+
+def _opendp_noise(measurement: Any, size: int) -> np.ndarray:
+    """`size` draws of an OpenDP additive-noise measurement on an i64 vector: the noise added to 0
+    (a list of Python ints each way)."""
+    if size == 0:
+        return np.zeros(0, dtype=np.int64)
+    return np.asarray(measurement([0] * size), dtype=np.int64)
+
+
+def _check_privacy_map(measurement: Any, sensitivity: float, budget: float) -> None:
+    """OpenDP's own accounting of the measurement must give the budget we declare (it rounds up
+    conservatively, hence the tolerance of 1e-9 relative)."""
+    spent = float(measurement.map(sensitivity))
+    if spent > budget * (1 + 1e-9):
+        raise RuntimeError(f"OpenDP accounts {spent} for a noise declared at {budget}")
 
 
 @dataclass(frozen=True)
 class GeometricNoise:
-    """The noise of one measurement: two-sided geometric with α = exp(-ε/Δ)."""
+    """The noise of one measurement under pure ε-DP: two-sided geometric with α = exp(-ε/Δ)."""
 
+    mechanism: ClassVar[str] = PURE_DP
     epsilon: float
     sensitivity: int
 
@@ -47,7 +91,7 @@ class GeometricNoise:
 
     @property
     def scale(self) -> float:
-        """Δ/ε, the scale of the continuous Laplace this distribution discretises (for readers)."""
+        """Δ/ε: the scale of OpenDP's discrete Laplace, as of the continuous one it discretises."""
         return self.sensitivity / self.epsilon
 
     def pmf(self, x: np.ndarray) -> np.ndarray:
@@ -60,12 +104,174 @@ class GeometricNoise:
         tail = (1 - level) * (1 + alpha) / 2
         return max(0, math.ceil(math.log(tail) / math.log(alpha) - 1))
 
-    def draw(self, size: int, rng: np.random.Generator) -> np.ndarray:
-        """`size` independent integer draws."""
-        p = self.p
-        return rng.geometric(p, size).astype(np.int64) - rng.geometric(p, size).astype(np.int64)
+    def draw(self, size: int, rng: np.random.Generator | None = None) -> np.ndarray:
+        """`size` independent draws (int64). Without `rng` (a release): OpenDP's exact sampler with
+        its cryptographic generator. With a numpy generator (tests only): `_two_sided_geometric`."""
+        if rng is not None:
+            return _two_sided_geometric(rng, self.epsilon / self.sensitivity, size)
+        dp = _opendp()
+        # OpenDP's Laplace on integers is the discrete Laplace P(x) ∝ exp(-|x|/scale), so scale
+        # Δ/ε gives α = exp(-1/scale) = exp(-ε/Δ); its privacy map says ε = Δ/scale (checked).
+        measurement = dp.m.make_laplace(
+            dp.vector_domain(dp.atom_domain(T="i64")), dp.l1_distance(T="i64"), scale=self.scale
+        )
+        _check_privacy_map(measurement, self.sensitivity, self.epsilon)
+        return _opendp_noise(measurement, size)
 
 
-def release_rng() -> np.random.Generator:
-    """A fresh generator seeded from OS entropy; the seed is never recorded anywhere."""
-    return np.random.default_rng(np.random.SeedSequence(secrets.randbits(128)))
+@dataclass(frozen=True)
+class DiscreteGaussianNoise:
+    """The noise of one measurement under ρ-zCDP: the discrete Gaussian with σ² = Δ₂² / (2ρ)."""
+
+    mechanism: ClassVar[str] = ZCDP
+    rho: float
+    sensitivity: float  # L2
+
+    @property
+    def sigma(self) -> float:
+        return self.sensitivity / math.sqrt(2 * self.rho)
+
+    @property
+    def scale(self) -> float:
+        """σ: OpenDP's `scale` of the discrete Gaussian (for readers)."""
+        return self.sigma
+
+    @cached_property
+    def _table(self) -> np.ndarray:
+        """P(|X| = x) for x = 0, 1, ..., 12σ + 1."""
+        x = np.arange(math.ceil(_TAIL_SIGMAS * self.sigma) + 2)
+        weights = np.exp(-(x.astype(float) ** 2) / (2 * self.sigma**2))
+        weights[1:] *= 2
+        return weights / weights.sum()
+
+    @property
+    def variance(self) -> float:
+        """E[X²] from the pmf: slightly below σ² (visibly so only for σ below about 1)."""
+        table = self._table
+        return float(np.sum(np.arange(table.size, dtype=float) ** 2 * table))
+
+    def pmf(self, x: np.ndarray) -> np.ndarray:
+        x = np.asarray(x)
+        centre = self._table[0]  # 1 / the normalising constant
+        return centre * np.exp(-(x.astype(float) ** 2) / (2 * self.sigma**2))
+
+    def half_width(self, level: float = 0.95) -> int:
+        """Smallest integer h with P(|X| <= h) >= level, for one cell (summed from the pmf)."""
+        if not 0 < level < 1:
+            raise ValueError(f"level must be between 0 and 1, not {level}")
+        covered = np.cumsum(self._table)
+        h = int(np.searchsorted(covered, level))
+        if h == covered.size:
+            raise ValueError(f"level {level} is beyond the {_TAIL_SIGMAS}σ the tables cover")
+        return h
+
+    def draw(self, size: int, rng: np.random.Generator | None = None) -> np.ndarray:
+        """`size` independent draws (int64). Without `rng` (a release): OpenDP's exact sampler with
+        its cryptographic generator. With a numpy generator (tests only): `_discrete_gaussian`."""
+        if rng is not None:
+            return _discrete_gaussian(rng, self.sigma, size)
+        dp = _opendp()
+        # OpenDP's Gaussian on integers is the discrete Gaussian P(x) ∝ exp(-x²/(2·scale²)); its
+        # privacy map says ρ = Δ₂²/(2·scale²) (checked).
+        measurement = dp.m.make_gaussian(
+            dp.vector_domain(dp.atom_domain(T="i64")), dp.l2_distance(T=float), scale=self.sigma
+        )
+        _check_privacy_map(measurement, float(self.sensitivity), self.rho)
+        return _opendp_noise(measurement, size)
+
+
+Noise = GeometricNoise | DiscreteGaussianNoise
+
+
+def noise_for(mechanism: str, budget: float, sensitivity: float) -> Noise:
+    """The noise of a table: `budget` is ε for `PURE_DP` (L1 sensitivity), ρ for `ZCDP` (L2)."""
+    if mechanism == PURE_DP:
+        if sensitivity != int(sensitivity):
+            raise ValueError(f"the L1 sensitivity of a count is an integer, not {sensitivity}")
+        return GeometricNoise(epsilon=budget, sensitivity=int(sensitivity))
+    if mechanism == ZCDP:
+        return DiscreteGaussianNoise(rho=budget, sensitivity=sensitivity)
+    raise ValueError(f"unknown noise mechanism {mechanism!r}; known: {', '.join(MECHANISMS)}")
+
+
+def pure_to_zcdp(epsilon: float) -> float:
+    """ε-DP implies (ε²/2)-zCDP (Bun & Steinke 2016, Proposition 1.4)."""
+    return epsilon**2 / 2
+
+
+def zcdp_epsilon(rho: float, delta: float) -> float:
+    """The ε of the (ε, δ)-DP that ρ-zCDP implies, by the bound of CKS20 §2.3:
+    ε = inf over α > 1 of αρ + (log(1/δ) + (α - 1)·log(1 - 1/α) - log α) / (α - 1).
+
+    Every α gives a valid ε, so an inexact minimiser can only overstate it. Never above the simpler
+    ρ + 2·sqrt(ρ·log(1/δ)) of Bun & Steinke 2016. OpenDP's `make_zCDP_to_approxDP` gives the
+    same."""
+    if not rho >= 0:
+        raise ValueError(f"rho must be 0 or more, not {rho}")
+    if not 0 < delta < 1:
+        raise ValueError(f"delta must be between 0 and 1, not {delta}")
+    if rho == 0:
+        return 0.0
+    log_inverse_delta = -math.log(delta)
+
+    def epsilon_at(t: float) -> float:  # α = 1 + e^t
+        a = math.exp(t)
+        return (1 + a) * rho + (log_inverse_delta - math.log1p(a)) / a - math.log1p(1 / a)
+
+    grid = np.arange(-30.0, 30.5, 0.5)
+    best = float(grid[int(np.argmin([epsilon_at(t) for t in grid]))])
+    found = optimize.minimize_scalar(
+        epsilon_at, bounds=(best - 0.5, best + 0.5), method="bounded", options={"xatol": 1e-10}
+    )
+    simple = rho + 2 * math.sqrt(rho * log_inverse_delta)
+    return max(0.0, min(float(found.fun), epsilon_at(best), simple))
+
+
+# The numpy path (tests only). `rng.random(n) < q` is a Bernoulli(q) draw, exact once q is rounded
+# up to a multiple of 2^-53.
+
+
+def _geometric(rng: np.random.Generator, rate: float, size: int) -> np.ndarray:
+    """P(M = k) = (1 - α)·α^k for k = 0, 1, 2, ..., α = exp(-rate), with no bound on k.
+
+    M = m·V + U with the block m = ceil(1/rate): U on {0, ..., m-1} with P(U = u) ∝ α^u (a uniform
+    proposal kept with probability α^u > 1/e), V geometric with P(V >= j) = α^(mj), counted in
+    Bernoulli(α^m) trials. U and V are independent, as M mod m and M div m are for a geometric M
+    (the construction of CKS20's discrete Laplace sampler, for a real rate instead of a rational
+    one)."""
+    block = max(1, math.ceil(1 / rate))
+    within = np.empty(size, dtype=np.int64)
+    todo = np.arange(size)
+    while todo.size:
+        proposal = rng.integers(0, block, todo.size)
+        kept = rng.random(todo.size) < np.exp(-rate * proposal)
+        within[todo[kept]] = proposal[kept]
+        todo = todo[~kept]
+    blocks = np.zeros(size, dtype=np.int64)
+    going = np.arange(size)
+    stay = math.exp(-rate * block)
+    while going.size:
+        going = going[rng.random(going.size) < stay]
+        blocks[going] += 1
+    return block * blocks + within
+
+
+def _two_sided_geometric(rng: np.random.Generator, rate: float, size: int) -> np.ndarray:
+    """P(X = x) ∝ exp(-rate·|x|): the difference of two independent geometric variables."""
+    return _geometric(rng, rate, size) - _geometric(rng, rate, size)
+
+
+def _discrete_gaussian(rng: np.random.Generator, sigma: float, size: int) -> np.ndarray:
+    """P(X = x) ∝ exp(-x²/(2σ²)) by rejection from the discrete Laplace of scale t = floor(σ) + 1:
+    a proposal y is kept with probability exp(-(|y| - σ²/t)² / (2σ²)) (CKS20's discrete Gaussian
+    sampler)."""
+    t = math.floor(sigma) + 1
+    out = np.empty(size, dtype=np.int64)
+    todo = np.arange(size)
+    while todo.size:
+        proposal = _two_sided_geometric(rng, 1 / t, todo.size)
+        keep = np.exp(-((np.abs(proposal) - sigma**2 / t) ** 2) / (2 * sigma**2))
+        kept = rng.random(todo.size) < keep
+        out[todo[kept]] = proposal[kept]
+        todo = todo[~kept]
+    return out

@@ -18,6 +18,10 @@ from binc.core.environment import KEY_ENV
 from binc.core.errors import UserError
 
 MIN_KEY_LENGTH = 32
+# The message whose HMAC names the privacy ledger of data pseudonymised with this key. It holds
+# letters, so it can never be a national number (whose HMAC is a pseudonym).
+LEDGER_ID_MESSAGE = b"binc privacy ledger v1"
+LEDGER_ID_HEX_DIGITS = 32  # half a SHA-256: never mistaken for a 64-hex pseudonym
 _BLOCK = 64  # SHA-256 block size, as in RFC 2104
 
 
@@ -50,6 +54,16 @@ class PseudonymKey:
         outer = self._outer.copy()
         outer.update(inner.digest())
         return outer.hexdigest()
+
+    def ledger_id(self) -> str:
+        """The id of the privacy ledger of the data pseudonymised with this key: the first 32 hex
+        digits of HMAC-SHA256(key, "binc privacy ledger v1"). One-way: it gives nothing of the key
+        nor of any pseudonym, and the same key always gives the same id (binc.release.ledger)."""
+        inner = self._inner.copy()
+        inner.update(LEDGER_ID_MESSAGE)
+        outer = self._outer.copy()
+        outer.update(inner.digest())
+        return outer.hexdigest()[:LEDGER_ID_HEX_DIGITS]
 
     def pseudonymise(self, numbers: pl.Series) -> pl.Series:
         """The pseudonyms of a column of normalised numbers (null stays null), named `pseudonym`.

@@ -74,3 +74,14 @@ def bands() -> pl.DataFrame:
         pl.col("upper").cast(pl.Int32),
         pl.col("sort_order").cast(pl.Int32),
     )
+
+
+@cache
+def population_0_17() -> pl.DataFrame:
+    """region_level (province|region), region_code (NIS as in provinces.csv), year (1 January),
+    children_0_17, source: residents aged 0–17, for rates per 1,000 children (Statbel; how each
+    figure was obtained, and the years covered, are in data/reference/SOURCES.md)."""
+    return _read("population_0_17.csv").with_columns(
+        pl.col("year").cast(pl.Int32),
+        pl.col("children_0_17").cast(pl.Int64),
+    )

@@ -12,7 +12,7 @@ import os
 from importlib.resources import files
 from pathlib import Path
 
-from binc.core.environment import DEMO_DIR_ENV
+from binc.core.environment import DEMO_DIR_ENV, LEDGER_DIR_ENV
 
 
 def _folder(package: str) -> Path:
@@ -52,6 +52,15 @@ def demo_dir() -> Path:
         return Path(configured)
     data_home = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
     return Path(data_home) / "binc-demo"
+
+
+def ledger_dir() -> Path:
+    """Where the privacy ledgers live (one file per ledger id): $BINC_LEDGER_DIR, else
+    $XDG_STATE_HOME/binc/ledger (~/.local/state/binc/ledger) — never a release's folder."""
+    configured = os.environ.get(LEDGER_DIR_ENV)
+    if configured:
+        return Path(configured).expanduser()
+    return _state_home() / "binc" / "ledger"
 
 
 def demo_key_file() -> Path:

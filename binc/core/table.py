@@ -7,7 +7,13 @@
 - `base` (Float64): the noisy count the value rests on (for counts: the count itself; for shares,
   medians and rates: the denominator) — suppression decides on it; never exported as such;
 - `suppressed` (Boolean): True where the value may not be shown; then value, ci_low, ci_high and
-  base are null.
+  base are null;
+- `too_uncertain` (Boolean): True where the value is shown (not suppressed) but its 95% interval is
+  too wide to read, by the release's uncertainty rule (`UncertaintyRule`, the config's
+  `[uncertainty]`): half-width (ci_high − ci_low) / 2 above `share_points` percentage points for
+  shares and rates, above `count_relative` × value for counts, above `median_relative` × value for
+  medians. Value and interval are kept (they are DP estimates like any other: privacy is not
+  affected); the dashboard shows "te onzeker" instead of drawing them, exports flag them.
 """
 
 from __future__ import annotations
@@ -24,7 +30,70 @@ TOTAL = "TOTAL"
 MeasureKind = Literal["count", "share", "median", "rate"]
 KINDS: tuple[MeasureKind, ...] = ("count", "share", "median", "rate")
 
-VALUE_COLUMNS = ("value", "ci_low", "ci_high", "base", "suppressed")
+VALUE_COLUMNS = ("value", "ci_low", "ci_high", "base", "suppressed", "too_uncertain")
+
+
+@dataclass(frozen=True)
+class UncertaintyRule:
+    """When a shown value is "too uncertain" to read: its 95% half-width, (ci_high − ci_low) / 2,
+    is above `share_points` percentage points (shares and rates), above `count_relative` × the value
+    (counts) or above `median_relative` × the value (medians). Declared in the release config's
+    `[uncertainty]` section and recorded in the release's metadata (key "uncertainty"); a release
+    written before the rule existed is read with these defaults, the values the shipped config
+    declares."""
+
+    share_points: float = 20.0
+    count_relative: float = 0.5
+    median_relative: float = 0.5
+
+    @classmethod
+    def from_metadata(cls, metadata: Mapping[str, Any]) -> UncertaintyRule:
+        """The rule a release records; the defaults for a release without one (or a field that is
+        not a positive finite number)."""
+        raw = metadata.get("uncertainty")
+        if not isinstance(raw, Mapping):
+            return cls()
+        values = {}
+        for name in ("share_points", "count_relative", "median_relative"):
+            value = raw.get(name)
+            if (
+                isinstance(value, int | float)
+                and not isinstance(value, bool)
+                and np.isfinite(value)
+                and value > 0
+            ):
+                values[name] = float(value)
+        return cls(**values)
+
+    def as_metadata(self) -> dict[str, float]:
+        return {
+            "share_points": self.share_points,
+            "count_relative": self.count_relative,
+            "median_relative": self.median_relative,
+        }
+
+    def expression(self, kind: str) -> pl.Expr:
+        """`too_uncertain` of an answer's frame of measure kind `kind` (see the module's contract):
+        True only where the value is shown and its half-width exceeds the rule; never null."""
+        half = (pl.col("ci_high") - pl.col("ci_low")) / 2
+        if kind in ("share", "rate"):
+            limit = pl.lit(self.share_points)
+        elif kind == "count":
+            limit = pl.col("value").abs() * self.count_relative
+        else:  # median
+            limit = pl.col("value").abs() * self.median_relative
+        shown = ~pl.col("suppressed").fill_null(True) & pl.col("value").is_not_null()
+        return (shown & (half > limit)).fill_null(False).alias("too_uncertain")
+
+
+def with_too_uncertain(frame: pl.DataFrame, kind: str, metadata: Mapping[str, Any]) -> pl.DataFrame:
+    """`frame` (suppressed already) with its `too_uncertain` column by the rule in `metadata`;
+    a frame that has the column keeps it."""
+    if "too_uncertain" in frame.columns:
+        return frame
+    if "suppressed" not in frame.columns:
+        raise ValueError("decide suppression before marking values too uncertain")
+    return frame.with_columns(UncertaintyRule.from_metadata(metadata).expression(kind))
 
 
 @dataclass(frozen=True)

@@ -15,11 +15,12 @@ from typing import Any
 import polars as pl
 
 from binc.core import i18n
-from binc.core.table import AnsweredTable
+from binc.core.table import AnsweredTable, UncertaintyRule, with_too_uncertain
 from binc.export.frame import decimals_for
 from binc.export.labels import code_list, display_label
 
-FORMAT = "binc-export/1"
+# The export contract's version (docs/design.md §8). 2 added the column `too_uncertain`.
+FORMAT = "binc-export/2"
 PARQUET_KEY = "binc"
 
 
@@ -148,8 +149,16 @@ def columns_meaning(table: AnsweredTable, language: str) -> list[dict[str, str]]
         {"name": "ci_low", "type": number_type, "description": text["ci_low"]},
         {"name": "ci_high", "type": number_type, "description": text["ci_high"]},
         {"name": "suppressed", "type": "boolean", "description": text["suppressed"]},
+        {"name": "too_uncertain", "type": "boolean", "description": text["too_uncertain"]},
     ]
     return rows
+
+
+def _plain(value: float, language: str) -> str:
+    """A rule's number as a reader writes it: 20, 12,5 (nl) or 12.5 (en)."""
+    if float(value).is_integer():
+        return i18n.format_number(value, language, 0)
+    return i18n.format_number(value, language, 2).rstrip("0")
 
 
 def codebook(table: AnsweredTable, language: str = "nl") -> dict[str, Any]:
@@ -161,6 +170,12 @@ def codebook(table: AnsweredTable, language: str = "nl") -> dict[str, Any]:
     }
     decimals = decimals_for(table.kind)
     suppressed = int(frame["suppressed"].fill_null(True).sum()) if "suppressed" in frame else None
+    rule = UncertaintyRule.from_metadata(table.release_metadata)
+    uncertain = (
+        int(with_too_uncertain(frame, table.kind, table.release_metadata)["too_uncertain"].sum())
+        if "suppressed" in frame
+        else None
+    )
     return {
         "about": description(table, language),
         "format": FORMAT,
@@ -179,6 +194,17 @@ def codebook(table: AnsweredTable, language: str = "nl") -> dict[str, Any]:
             "k": release_k(table.release_metadata),
             "rule": i18n.text("codebook.rule", language),
             "suppressed_cells": suppressed,
+        },
+        "uncertainty": {
+            **rule.as_metadata(),
+            "rule": i18n.text(
+                "codebook.uncertainty_rule",
+                language,
+                share_points=_plain(rule.share_points, language),
+                count_percent=_plain(rule.count_relative * 100, language),
+                median_percent=_plain(rule.median_relative * 100, language),
+            ),
+            "too_uncertain_cells": uncertain,
         },
         "release": _json_safe(dict(table.release_metadata)),
         "source_tables": list(table.source_tables),

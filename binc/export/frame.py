@@ -1,10 +1,13 @@
 """The tidy export table of an answer, exactly as the export contract promises (docs/design.md §8).
 
 Columns, in order: for each dimension its stable code column and a `<dim>_label` column, then
-`value`, `ci_low`, `ci_high`, `suppressed`. The `base` a value rests on is never exported. Margin rows
-keep the code "TOTAL". Rounding (half away from zero, as people round by hand): counts become
-integers; shares, medians and rates keep one decimal. Where a cell is suppressed all three numbers
-are empty, whatever the input held — the export re-applies the mask rather than trust it.
+`value`, `ci_low`, `ci_high`, `suppressed`, `too_uncertain`. The `base` a value rests on is never
+exported. Margin rows keep the code "TOTAL". Rounding (half away from zero, as people round by hand):
+counts become integers; shares, medians and rates keep one decimal. Where a cell is suppressed all
+three numbers are empty, whatever the input held — the export re-applies the mask rather than trust
+it. `too_uncertain` flags a shown value whose interval is too wide to read by the release's rule
+(binc.core.table.UncertaintyRule; false where suppressed); its value and interval are kept, for
+researchers who pool or model them.
 """
 
 from __future__ import annotations
@@ -13,10 +16,11 @@ from typing import Final
 
 import polars as pl
 
-from binc.core.table import AnsweredTable
+from binc.core.table import AnsweredTable, with_too_uncertain
 from binc.export.labels import labels_of
 
 NUMBER_COLUMNS = ("value", "ci_low", "ci_high")
+FLAG_COLUMNS = ("suppressed", "too_uncertain")
 ROUND_MODE: Final = "half_away_from_zero"  # Final: typed as the literal polars expects
 
 
@@ -25,7 +29,7 @@ def column_order(dimensions: tuple[str, ...]) -> list[str]:
     names: list[str] = []
     for dim in dimensions:
         names += [dim, f"{dim}_label"]
-    return [*names, *NUMBER_COLUMNS, "suppressed"]
+    return [*names, *NUMBER_COLUMNS, *FLAG_COLUMNS]
 
 
 def decimals_for(kind: str) -> int:
@@ -40,6 +44,8 @@ def export_frame(table: AnsweredTable, language: str = "nl") -> pl.DataFrame:
         # Never publish a table that has not been through suppression.
         raise ValueError(f"answer for {table.measure!r} has no 'suppressed' column; suppress first")
     hidden = frame["suppressed"].fill_null(True) | frame["value"].is_null()
+    # An answer carries the flag; a table made some other way gets it by the release's rule.
+    uncertain = with_too_uncertain(frame, table.kind, table.release_metadata)["too_uncertain"]
     columns: list[pl.Series] = []
     for dim in table.dimensions:
         codes = frame[dim].cast(pl.String)
@@ -53,4 +59,5 @@ def export_frame(table: AnsweredTable, language: str = "nl") -> pl.DataFrame:
         numbers = pl.select(pl.when(hidden).then(None).otherwise(numbers)).to_series()
         columns.append(numbers.cast(pl.Int64 if decimals == 0 else pl.Float64).alias(name))
     columns.append(hidden.alias("suppressed"))
+    columns.append((uncertain.fill_null(False) & ~hidden).alias("too_uncertain"))
     return pl.DataFrame(columns).select(column_order(table.dimensions))

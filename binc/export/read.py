@@ -23,16 +23,23 @@ from typing import Any
 import polars as pl
 import pyarrow.parquet as pq
 
-from binc.core.errors import UserError
-from binc.export.codebook import PARQUET_KEY
+from binc.core.errors import UserError, shown
+from binc.export.codebook import FORMAT, PARQUET_KEY
 from binc.export.frame import NUMBER_COLUMNS
 from binc.export.writers import codebook_path
+
+# Versions of the export contract this reader understands (docs/design.md §8): version 1 had no
+# `too_uncertain` column; version 2 (the one written now) has it after `suppressed`.
+READABLE_FORMATS = ("binc-export/1", FORMAT)
+FLAGS = {"true": True, "false": False, "1": True, "0": False}
 
 
 @dataclass(frozen=True)
 class ExportedTable:
     path: Path
-    frame: pl.DataFrame  # dimension codes (String), value/ci_low/ci_high (Float64), suppressed
+    # dimension codes (String), value/ci_low/ci_high (Float64), suppressed (Boolean) and, from
+    # version 2 of the contract on, too_uncertain (Boolean)
+    frame: pl.DataFrame
     dimensions: tuple[str, ...]
     metadata: dict[str, Any] = field(default_factory=dict)  # the codebook, when it travelled along
 
@@ -82,10 +89,19 @@ def read_export(path: Path) -> ExportedTable:
             f"{path}: cannot be read as an exported table ({type(error).__name__})"
         ) from None
 
+    version = metadata.get("format")
+    if version not in (None, "", *READABLE_FORMATS):
+        raise UserError(
+            f"{path}: its codebook says export format {shown(version)}, which this version of "
+            f"binc cannot read (it reads {', '.join(READABLE_FORMATS)}); use a newer binc"
+        )
     dimensions = metadata.get("dimensions")
     if not isinstance(dimensions, list):
         dimensions = [c for c in frame.columns if f"{c}_label" in frame.columns]
-    missing = [c for c in (*dimensions, *NUMBER_COLUMNS, "suppressed") if c not in frame.columns]
+    required = [*dimensions, *NUMBER_COLUMNS, "suppressed"]
+    if version == FORMAT:
+        required.append("too_uncertain")
+    missing = [c for c in required if c not in frame.columns]
     if missing:
         raise UserError(f"{path}: column {missing[0]!r} is missing; is this an exported table?")
     typed = _typed(path, frame, dimensions)
@@ -117,13 +133,10 @@ def _check_incomplete_last_line(path: Path, text: str) -> None:
     dialect = ";" if ";" in lines[0] and "," not in lines[0] else ","
     header = next(csv.reader([lines[0]], delimiter=dialect))
     last = next(csv.reader([lines[-1]], delimiter=dialect), [])
-    flag_at = header.index("suppressed") if "suppressed" in header else len(header) - 1
-    complete = len(last) == len(header) and last[flag_at].strip().lower() in {
-        "true",
-        "false",
-        "1",
-        "0",
-    }
+    flags = [header.index(f) for f in ("suppressed", "too_uncertain") if f in header]
+    complete = len(last) == len(header) and all(
+        last[at].strip().lower() in FLAGS for at in flags or [len(header) - 1]
+    )
     if not complete:
         raise UserError(
             f"{path}: row {len(lines)} is incomplete (the file stops in the middle of it); "
@@ -238,7 +251,8 @@ def _read_xlsx(path: Path) -> tuple[pl.DataFrame, dict[str, Any]]:
 
 
 def _typed(path: Path, frame: pl.DataFrame, dimensions: list[str]) -> pl.DataFrame:
-    """Dimension codes as text, numbers as Float64, `suppressed` as Boolean — or a UserError naming the cell."""
+    """Dimension codes as text, numbers as Float64, `suppressed` (and `too_uncertain`) as Boolean —
+    or a UserError naming the cell."""
     columns = [pl.col(d).cast(pl.String) for d in dimensions]
     for name in NUMBER_COLUMNS:
         text = frame[name].cast(pl.String).str.strip_chars()
@@ -247,12 +261,13 @@ def _typed(path: Path, frame: pl.DataFrame, dimensions: list[str]) -> pl.DataFra
         if len(bad):
             raise UserError(f"{path}: row {bad[0] + 2}, column {name!r} is not a number")
         columns.append(pl.lit(numbers).alias(name))
-    flags = frame["suppressed"].cast(pl.String).str.strip_chars().str.to_lowercase()
-    parsed = flags.replace_strict(
-        {"true": True, "false": False, "1": True, "0": False}, default=None
-    )
-    bad = parsed.is_null().arg_true()
-    if len(bad):
-        raise UserError(f"{path}: row {bad[0] + 2}, column 'suppressed' must be true or false")
-    columns.append(pl.lit(parsed.cast(pl.Boolean)).alias("suppressed"))
+    for name in ("suppressed", "too_uncertain"):
+        if name not in frame.columns:
+            continue  # too_uncertain: not in a version-1 file
+        flags = frame[name].cast(pl.String).str.strip_chars().str.to_lowercase()
+        parsed = flags.replace_strict(FLAGS, default=None)
+        bad = parsed.is_null().arg_true()
+        if len(bad):
+            raise UserError(f"{path}: row {bad[0] + 2}, column {name!r} must be true or false")
+        columns.append(pl.lit(parsed.cast(pl.Boolean)).alias(name))
     return frame.select(columns)

@@ -16,6 +16,7 @@ import os
 import tempfile
 from pathlib import Path
 
+import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 import xlsxwriter
@@ -29,15 +30,24 @@ from binc.export.frame import decimals_for, export_frame
 FORMATS = ("csv", "xlsx", "parquet")
 
 
+def frame_csv_bytes(frame: pl.DataFrame) -> bytes:
+    """A frame as the contract CSV: UTF-8 without BOM, `,` separated, `.` decimals, empty for null."""
+    return frame.write_csv().encode()
+
+
+def frame_excel_csv_bytes(frame: pl.DataFrame) -> bytes:
+    """A frame as Excel in a Belgian (nl-BE) locale opens it: UTF-8 with BOM, `;`, decimal comma."""
+    return "\ufeff".encode() + frame.write_csv(separator=";", decimal_comma=True).encode()
+
+
 def csv_bytes(table: AnsweredTable, language: str = "nl") -> bytes:
     """The contract CSV: UTF-8 without BOM, `,` separated, `.` decimals, empty where suppressed."""
-    return export_frame(table, language).write_csv().encode()
+    return frame_csv_bytes(export_frame(table, language))
 
 
 def excel_csv_bytes(table: AnsweredTable, language: str = "nl") -> bytes:
     """CSV as Excel in a Belgian (nl-BE) locale opens it: UTF-8 with BOM, `;` separated, decimal comma."""
-    text = export_frame(table, language).write_csv(separator=";", decimal_comma=True)
-    return "\ufeff".encode() + text.encode()
+    return frame_excel_csv_bytes(export_frame(table, language))
 
 
 def parquet_bytes(table: AnsweredTable, language: str = "nl") -> bytes:

@@ -17,6 +17,7 @@ from binc.ingest.load import GroupLoader, IngestCounts, previous_ingest
 from binc.ingest.prepare import PreparedExports, Unreadable
 from binc.ingest.validate import validate
 from binc.warehouse import persons
+from binc.warehouse.release_log import claim_ledger_id
 from binc.warehouse.schema import connect
 
 # Files are written in groups of about this many accepted rows: one transaction's fixed costs
@@ -51,6 +52,11 @@ def ingest_files(
     """Each file is all or nothing; a file that cannot be read is reported and the others go on."""
     today = today or date.today()
     con = connect(warehouse, create=True)
+    try:  # the data's privacy ledger: named by the key, before any row of it is written
+        claim_ledger_id(con, key.ledger_id(), warehouse)
+    except BaseException:
+        con.close()
+        raise
     # Each group's transaction is durable in the write-ahead log; folding the log into the database
     # file after every transaction rewrote growing tables each time. Fold once, at the end of the run.
     con.execute("SET checkpoint_threshold = '4GB'")

@@ -20,7 +20,7 @@ import numpy as np
 import binc
 from binc.core.dimensions import domain, meaning
 from binc.core.errors import UserError
-from binc.core.noise import DISTRIBUTION, GeometricNoise, release_rng
+from binc.core.noise import DISTRIBUTION, GeometricNoise
 from binc.release import ledger
 from binc.release.config import ReleaseConfig, load_config
 from binc.release.consistency import consistent_estimates
@@ -37,7 +37,7 @@ COMPOSITION = (
     "Pure ε-differential privacy, person level (add or remove one person with all records). "
     "Within a release the tables' ε add up (sequential composition) to epsilon_total. Every "
     "release re-measures all public years, so releases of the same warehouse add up too: "
-    "lifetime ε = sum over releases (recorded in privacy-ledger.jsonl beside the releases)."
+    "lifetime ε = sum over releases (recorded in the privacy ledger of the data, `binc ledger`)."
 )
 
 
@@ -53,7 +53,9 @@ class ReleaseSummary:
     seconds: float
 
 
-def privatise(trues: list[TrueMarginal], rng: np.random.Generator) -> dict[str, Measurement]:
+def privatise(
+    trues: list[TrueMarginal], rng: np.random.Generator | None = None
+) -> dict[str, Measurement]:
     """Noisy and consistent tables from true marginals (the true counts are not kept)."""
     noisy: dict[str, np.ndarray] = {}
     noises: dict[str, GeometricNoise] = {}
@@ -120,6 +122,8 @@ def _metadata(
         "k": config.k,
         "years": list(config.years),
         "noise_distribution": DISTRIBUTION,
+        # When the dashboard says "too uncertain" instead of drawing a value (binc.core.table).
+        "uncertainty": config.uncertainty.as_metadata(),
         "bounding": {
             "order": "md5(pseudonym | record_id | release_id), first c kept",
             "salt": release_id,
@@ -174,26 +178,33 @@ def build_release(
     release_id = uuid.uuid4().hex
     created = datetime.now(UTC)
     epsilon = sum(m.epsilon for m in cfg.measurements)
-    ledger_file = ledger.ledger_path(out)
-    with measuring_connection(warehouse) as (con, version):
-        warehouse_id = version.split(".")[0]
-        lifetime = ledger.check_budget(
-            ledger_file, warehouse_id, epsilon, cfg.lifetime_epsilon_limit
+    spend = ledger.Spend(
+        "two_sided_geometric",
+        epsilon,
+        tuple(
+            ledger.MeasurementSpend(m.name, m.dimensions, cfg.years, "all", m.epsilon)
+            for m in cfg.measurements
+        ),
+    )
+    with ledger.open_ledger(warehouse, None) as book:  # the ledger is locked from check to record
+        with measuring_connection(warehouse) as (con, version):
+            totals = book.check(spend, cfg.lifetime_epsilon_limit, None)
+            lifetime = totals.epsilon_pure
+            bound_contributions(con, cfg, salt=release_id, as_of=created.date())
+            trues = [true_marginal(con, spec, cfg) for spec in cfg.measurements]
+        measurements = privatise(trues, rng)
+        del trues  # the true counts go no further
+        metadata = _metadata(cfg, release_id, version, created, measurements, lifetime)
+        metadata["synthetic"] = synthetic
+        metadata["ledger"] = totals.as_metadata()
+        # The ledger line is written once the new file is complete and before it replaces the old
+        # one (then the warehouse's record): a failure in between can only over-count the budget.
+        write_release(
+            out,
+            metadata,
+            measurements,
+            before_replace=lambda: book.record(release_id, version, metadata["created_at"], spend),
         )
-        bound_contributions(con, cfg, salt=release_id, as_of=created.date())
-        trues = [true_marginal(con, spec, cfg) for spec in cfg.measurements]
-    measurements = privatise(trues, rng if rng is not None else release_rng())
-    del trues  # the true counts go no further
-    metadata = _metadata(cfg, release_id, version, created, measurements, lifetime)
-    metadata["synthetic"] = synthetic
-    entry = ledger.LedgerEntry(
-        release_id, warehouse_id, version, metadata["created_at"], epsilon, out.name
-    )
-    # The ledger line is written once the new file is complete and before it replaces the old
-    # one: a failure in between can only over-count the budget spent, never under-count it.
-    write_release(
-        out, metadata, measurements, before_replace=lambda: ledger.record(ledger_file, entry)
-    )
     return ReleaseSummary(
         release_id=release_id,
         path=out,

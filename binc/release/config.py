@@ -1,7 +1,8 @@
 """The release config (config/release.toml): the whole privacy story of a release, declared in one place.
 
 It states the privacy unit, the total privacy loss ε and how it is split over the measured
-marginals, the contribution cap c, the suppression threshold k, the public years and the workload.
+marginals, the contribution cap c, the suppression threshold k, the public years, the workload and
+the rule for values too uncertain to draw (`[uncertainty]`).
 This module reads it and refuses anything outside the rules, naming the rule and how to fix it —
 a privacy knob that only warns is no knob at all.
 """
@@ -18,6 +19,7 @@ from typing import Any
 from binc.core.dimensions import ROLLUPS, known_dimensions
 from binc.core.errors import UserError
 from binc.core.resources import default_config, queries_dir
+from binc.core.table import UncertaintyRule
 
 UNITS = ("trajectories", "children", "dropped_trajectories")
 NOISE = "two_sided_geometric"
@@ -51,6 +53,8 @@ class ReleaseConfig:
     last_year: int
     lifetime_epsilon_limit: float
     measurements: tuple[MeasurementSpec, ...]
+    # When a shown value is "too uncertain" to read (the dashboard says so instead of drawing it).
+    uncertainty: UncertaintyRule
 
     @property
     def years(self) -> tuple[int, ...]:
@@ -143,6 +147,8 @@ def parse_config(raw: Mapping[str, Any], path: Path) -> ReleaseConfig:
     if not 1990 <= first <= last <= 2100:
         raise _fail(path, "[domain]", f"years {first}–{last} are not a valid public range")
 
+    uncertainty = _parse_uncertainty(raw, path)
+
     items = raw.get("measurement")
     if not isinstance(items, list) or not items:
         raise _fail(
@@ -169,7 +175,47 @@ def parse_config(raw: Mapping[str, Any], path: Path) -> ReleaseConfig:
         last_year=last,
         lifetime_epsilon_limit=lifetime,
         measurements=tuple(specs),
+        uncertainty=uncertainty,
     )
+
+
+# The `[uncertainty]` fields: name -> (what it is, the largest value that still makes sense).
+UNCERTAINTY_FIELDS = {
+    "share_points": ("the 95% half-width of a share or rate, in percentage points", 100.0),
+    "count_relative": ("the 95% half-width of a count, as a fraction of the count", 10.0),
+    "median_relative": ("the 95% half-width of a median, as a fraction of the median", 10.0),
+}
+
+
+def _parse_uncertainty(raw: Mapping[str, Any], path: Path) -> UncertaintyRule:
+    """The rule for "too uncertain" values (docs/methodology.md): a required section, so that
+    the signed config says when the dashboard stops drawing a value."""
+    section = raw.get("uncertainty")
+    if not isinstance(section, Mapping):
+        raise _fail(
+            path,
+            "[uncertainty]",
+            "the section is missing; declare share_points (e.g. 20.0), count_relative (e.g. 0.5) "
+            "and median_relative (e.g. 0.5)",
+        )
+    unknown = sorted(set(section) - set(UNCERTAINTY_FIELDS))
+    if unknown:
+        raise _fail(
+            path,
+            f"[uncertainty] {unknown[0]}",
+            f"unknown field; allowed: {', '.join(UNCERTAINTY_FIELDS)}",
+        )
+    values = {}
+    for name, (meaning, largest) in UNCERTAINTY_FIELDS.items():
+        value = float(_require(section, name, (int, float), path, "[uncertainty]"))
+        if not (math.isfinite(value) and 0 < value <= largest):
+            raise _fail(
+                path,
+                f"[uncertainty] {name}",
+                f"{name} = {value:g} is not allowed; {meaning} must be above 0 and at most {largest:g}",
+            )
+        values[name] = value
+    return UncertaintyRule(**values)
 
 
 def _parse_measurement(

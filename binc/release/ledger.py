@@ -1,92 +1,608 @@
-"""The lifetime privacy budget: an append-only ledger beside the releases.
+"""The lifetime privacy budget: one append-only, hash-chained ledger per data set, not per folder.
 
-How privacy loss composes: every release measures *all* public years again from the current
-warehouse, so each release spends its full ε on the same people. Successive releases of the same
-warehouse (same `warehouse_id`, whatever its data version) therefore add up: lifetime ε = sum of
-the ε of all releases of that warehouse (sequential composition of pure ε-DP).
+**How privacy loss composes.** Every release measures *all* public start years again from the
+current warehouse, so each release spends its full budget on the same people, and releases add up:
+pure ε-DP releases (`two_sided_geometric`) add their ε; zCDP releases (`discrete_gaussian`) add
+their ρ; a ledger that holds both is accounted in zCDP, where a pure ε-DP release counts as
+ρ = ε²/2. `LifetimeTotals` shows both totals.
 
-Why a ledger file and not only release metadata: old release files get deleted or overwritten (the
-demo rebuilds its release), but the privacy loss they caused does not go away. The ledger
-(`privacy-ledger.jsonl` in the release's folder) keeps one line per release ever built there and
-`binc release` refuses to exceed the config's `lifetime_epsilon_limit`. Each release also records
-the lifetime total at its creation, so the chain is visible in the release metadata too.
+**Whose budget.** The ledger belongs to the data: the registrations as pseudonymised with one key.
+`binc ingest` writes the data's ledger id into the warehouse (`warehouse_meta.ledger_id`, the first
+32 hex digits of HMAC-SHA256(key, "binc privacy ledger v1"), `PseudonymKey.ledger_id`), so a
+release counts wherever its file is written, and a re-ingest of the same registrations with the
+same key into a new warehouse continues the same ledger. Another key gives other pseudonyms and a
+separate ledger. A warehouse without a ledger id (written before ledger ids) is refused.
+
+**Where.** One file per ledger id, `privacy-ledger-<ledger id>.jsonl`, in the ledger directory:
+the `ledger_dir` argument (`binc release --ledger-dir`), else the one set by `use_ledger_dir` (the
+demo's, inside the demo folder), else `$BINC_LEDGER_DIR`, else `$XDG_STATE_HOME/binc/ledger`
+(`~/.local/state/binc/ledger`) — never a release's folder.
+
+**What a line records** (one JSON object per line, keys sorted): `line` (1, 2, ...),
+`previous_sha256` (SHA-256 of the previous line's bytes, null on line 1: the hash chain), release
+id, ledger id, warehouse version, created at, mechanism, the release's total `budget` (ε or ρ), per
+measurement its name, dimensions, the start `years` it covered, `phase` (today always "all": every
+release re-measures every year) and budget, and the lifetime totals after the release.
+
+**Why it cannot simply be reset.** The warehouse records each of its releases too
+(`binc.warehouse.release_log`: release id, ledger id, mechanism, budget, time and the SHA-256 of
+the release's ledger line). `open_ledger` refuses when the ledger file is missing although the
+warehouse recorded releases, when a line is not a ledger entry, when the chain is broken (a line
+edited, removed or inserted), or when a release the warehouse recorded is missing or changed.
+What an operator holding the key and the raw exports could still do (delete the ledger directory
+*and* the warehouse and re-ingest, or re-ingest with a new key) is in docs/design.md §4.7.
+
+**API** (used by `binc.release.build` and `binc ledger`):
+
+    with open_ledger(warehouse, ledger_dir) as book:    # locks the ledger file (fcntl.flock)
+        totals = book.check(spend, epsilon_limit, rho_limit)  # UserError naming the rule
+        ...                                              # measure, write the new release file
+        book.record(release_id, warehouse_version, created_at, spend)  # before it replaces the old
+    book.totals()                                        # LifetimeTotals(epsilon_pure, rho, releases, pure_only)
+
+`open_ledger(..., write=False)` reads without creating or locking the file for writing (`binc
+ledger`). The lock is held from check to record, so two releases of the same data cannot both pass
+the check: the second one is told the ledger is in use. `record` writes in the order that can only
+over-count, never under-count: the ledger line first (fsync; cut back on failure, so no half line
+remains), then the warehouse's record (read-write for that one transaction; the release measures
+it read-only), and only then does the caller let the new release file replace the old one.
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
+import hashlib
 import json
+import math
 import os
+import re
+from collections.abc import Iterable, Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
+from types import TracebackType
+from typing import Any
 
 from binc.core.errors import UserError, storage_problem
+from binc.core.resources import ledger_dir as configured_ledger_dir
+from binc.warehouse.release_log import (
+    ReleaseRecord,
+    record_release,
+    recorded_releases,
+)
+from binc.warehouse.release_log import ledger_id as warehouse_ledger_id
+from binc.warehouse.schema import connect, warehouse_version
 
-LEDGER_NAME = "privacy-ledger.jsonl"
+LEDGER_FORMAT = "binc-ledger/1"
+PURE = "two_sided_geometric"  # pure ε-DP: the budget is ε
+ZCDP = "discrete_gaussian"  # ρ-zCDP: the budget is ρ
+MECHANISMS = (PURE, ZCDP)
+PHASES = ("all", "provisional", "definitive")  # "all": the release re-measured every year
+TOLERANCE = 1e-9
+RESTORE = (
+    "restore the ledger from its backup; a release is refused until the ledger agrees with the "
+    "warehouse (docs/operations.md, 'When a ledger is refused')"
+)
+
+
+class LedgerError(UserError):
+    """The ledger is missing or inconsistent (or the warehouse has no ledger id): no release can be
+    accounted for until that is repaired. `binc ledger` exits with 1 on it."""
+
+
+_LEDGER_ID = re.compile(r"[0-9a-f]{32}")
+_DIRECTORY: ContextVar[Path | None] = ContextVar("binc_ledger_dir", default=None)
+
+
+@contextlib.contextmanager
+def use_ledger_dir(directory: Path) -> Iterator[None]:
+    """Within this block, a `None` ledger directory means `directory` (the demo's own folder)."""
+    token = _DIRECTORY.set(Path(directory))
+    try:
+        yield
+    finally:
+        _DIRECTORY.reset(token)
+
+
+def resolve_ledger_dir(ledger_dir: Path | None) -> Path:
+    """The ledger directory: the argument, else `use_ledger_dir`'s, else $BINC_LEDGER_DIR, else
+    $XDG_STATE_HOME/binc/ledger."""
+    if ledger_dir is not None:
+        return Path(ledger_dir)
+    return _DIRECTORY.get() or configured_ledger_dir()
+
+
+def ledger_file(directory: Path, ledger_id: str) -> Path:
+    return directory / f"privacy-ledger-{ledger_id}.jsonl"
 
 
 @dataclass(frozen=True)
-class LedgerEntry:
+class MeasurementSpend:
+    """What one measurement of a release covered, and its budget (ε or ρ, as the release's)."""
+
+    name: str
+    dimensions: tuple[str, ...]
+    years: tuple[int, ...]  # the start years it measured
+    phase: str  # "all" today; issue 13 adds "provisional" / "definitive"
+    budget: float
+
+
+@dataclass(frozen=True)
+class Spend:
+    """What a release spends: its mechanism, its total budget and its measurements."""
+
+    mechanism: str  # two_sided_geometric (budget = ε) or discrete_gaussian (budget = ρ)
+    budget: float
+    measurements: tuple[MeasurementSpend, ...] = ()
+
+    @property
+    def years(self) -> tuple[int, ...]:
+        return tuple(sorted({y for m in self.measurements for y in m.years}))
+
+
+@dataclass(frozen=True)
+class LifetimeTotals:
+    """The lifetime privacy loss of the data: ε of the pure releases, ρ of all releases in zCDP
+    (pure ones count ε²/2), the number of releases, and whether all of them were pure ε-DP."""
+
+    epsilon_pure: float
+    rho: float
+    releases: int
+    pure_only: bool
+
+    def as_metadata(self) -> dict[str, Any]:
+        """Safe to publish: totals only (no ledger id, no path)."""
+        return {
+            "releases": self.releases,
+            "lifetime_epsilon_pure": self.epsilon_pure,
+            "lifetime_rho": self.rho,
+            "pure_only": self.pure_only,
+            "accounting": (
+                "pure ε-DP: the ε of all releases of these data add up"
+                if self.pure_only
+                else "zCDP: the ρ of all releases of these data add up; a pure ε-DP release "
+                "counts as ρ = ε²/2"
+            ),
+        }
+
+
+def totals_of(spends: Iterable[tuple[str, float]]) -> LifetimeTotals:
+    """Lifetime totals of (mechanism, budget) pairs, in order."""
+    epsilon = rho = 0.0
+    releases = 0
+    pure_only = True
+    for mechanism, budget in spends:
+        releases += 1
+        if mechanism == PURE:
+            epsilon += budget
+            rho += budget * budget / 2
+        else:
+            rho += budget
+            pure_only = False
+    return LifetimeTotals(epsilon, rho, releases, pure_only)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One line of the ledger, checked."""
+
+    number: int
+    sha256: str  # of the line's bytes, without the newline
     release_id: str
-    warehouse_id: str
     warehouse_version: str
     created_at: str
-    epsilon: float
-    release_file: str
+    mechanism: str
+    budget: float
+    measurements: tuple[MeasurementSpend, ...]
+
+    @property
+    def years(self) -> tuple[int, ...]:
+        return Spend(self.mechanism, self.budget, self.measurements).years
 
 
-def ledger_path(release: Path) -> Path:
-    return release.parent / LEDGER_NAME
+class Ledger:
+    """The ledger of one data set (one ledger id), checked against its warehouse; see the module."""
 
+    def __init__(
+        self,
+        path: Path,
+        ledger_id: str,
+        warehouse: Path,
+        entries: list[Entry],
+        descriptor: int | None,
+        writable: bool,
+    ) -> None:
+        self.path = path
+        self.ledger_id = ledger_id
+        self.warehouse = warehouse
+        self.entries = entries
+        self._descriptor = descriptor
+        self._writable = writable
+        self._checked: Spend | None = None
 
-def spent(ledger: Path, warehouse_id: str) -> float:
-    """ε already spent on this warehouse by releases recorded in the ledger."""
-    if not ledger.exists():
-        return 0.0
-    total = 0.0
-    for number, line in enumerate(ledger.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            entry = json.loads(line)
-            if entry["warehouse_id"] == warehouse_id:
-                total += float(entry["epsilon"])
-        except (json.JSONDecodeError, KeyError, TypeError, ValueError):
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Let go of the file (and its lock)."""
+        if self._descriptor is not None:
+            os.close(self._descriptor)
+            self._descriptor = None
+
+    def totals(self) -> LifetimeTotals:
+        return totals_of((e.mechanism, e.budget) for e in self.entries)
+
+    def check(self, spend: Spend, epsilon_limit: float, rho_limit: float | None) -> LifetimeTotals:
+        """The lifetime totals after this release; UserError naming the rule it would break.
+
+        Pure ε-DP only: the ε total may not exceed `epsilon_limit` (`lifetime_epsilon_limit`).
+        Once any release is zCDP, the ρ total (pure releases counting ε²/2) may not exceed
+        `rho_limit` (`lifetime_rho_limit`, required then), and the pure releases' ε stays within
+        `epsilon_limit` too."""
+        _check_spend(spend)
+        before = self.totals()
+        after = totals_of([*((e.mechanism, e.budget) for e in self.entries), _pair(spend)])
+        done = f"{before.releases} release(s) of these data"
+        if after.epsilon_pure > epsilon_limit + TOLERANCE:
             raise UserError(
-                f"{ledger}: line {number} is not a ledger entry; restore the ledger from backup "
-                "(it records the privacy budget already spent and may not be edited by hand)"
-            ) from None
-    return total
+                f"{self.path}: lifetime budget rule (lifetime_epsilon_limit): {done} have spent "
+                f"ε {before.epsilon_pure:g}; another release of ε {spend.budget:g} would exceed "
+                f"lifetime_epsilon_limit = {epsilon_limit:g} in the release config — keep using "
+                "the latest release, or have the data-protection officer approve a higher limit"
+            )
+        if not after.pure_only:
+            if rho_limit is None:
+                raise UserError(
+                    f"{self.path}: lifetime budget rule (lifetime_rho_limit): a zCDP release is "
+                    "accounted in ρ, and the release config declares no lifetime_rho_limit in "
+                    "[privacy]; have the data-protection officer set one"
+                )
+            if after.rho > rho_limit + TOLERANCE:
+                raise UserError(
+                    f"{self.path}: lifetime budget rule (lifetime_rho_limit): {done} have spent "
+                    f"ρ {before.rho:g} (pure ε-DP releases count as ε²/2); another release of "
+                    f"{_budget_text(spend.mechanism, spend.budget)} would exceed "
+                    f"lifetime_rho_limit = {rho_limit:g} in the release config — keep using the "
+                    "latest release, or have the data-protection officer approve a higher limit"
+                )
+        self._checked = spend
+        return after
 
-
-def check_budget(ledger: Path, warehouse_id: str, epsilon: float, limit: float) -> float:
-    """The lifetime ε after this release; UserError when it would exceed the limit."""
-    after = spent(ledger, warehouse_id) + epsilon
-    if after > limit + 1e-9:
-        raise UserError(
-            f"{ledger}: lifetime budget rule: releases of this warehouse have spent "
-            f"ε {after - epsilon:g}; another release of ε {epsilon:g} would exceed "
-            f"lifetime_epsilon_limit = {limit:g} in the release config — keep using the latest "
-            "release, or have the data-protection officer approve a higher limit"
+    def record(
+        self, release_id: str, warehouse_version: str, created_at: str, spend: Spend
+    ) -> None:
+        """Append the release's chained line (fsync; cut back on failure) and record it in the
+        warehouse. Call it after `check(spend, ...)`, once the release file is complete and before
+        it replaces the old one."""
+        if not self._writable or self._descriptor is None:
+            raise RuntimeError("the ledger was opened for reading (or closed)")
+        if self._checked != spend:
+            raise RuntimeError("record() needs a check() of the same spend first")
+        after = totals_of([*((e.mechanism, e.budget) for e in self.entries), _pair(spend)])
+        document = {
+            "format": LEDGER_FORMAT,
+            "line": len(self.entries) + 1,
+            "previous_sha256": self.entries[-1].sha256 if self.entries else None,
+            "release_id": release_id,
+            "ledger_id": self.ledger_id,
+            "warehouse_version": warehouse_version,
+            "created_at": created_at,
+            "mechanism": spend.mechanism,
+            "budget": spend.budget,
+            "measurements": [
+                {
+                    "name": m.name,
+                    "dimensions": list(m.dimensions),
+                    "years": list(m.years),
+                    "phase": m.phase,
+                    "budget": m.budget,
+                }
+                for m in spend.measurements
+            ],
+            "lifetime_epsilon_pure": after.epsilon_pure,
+            "lifetime_rho": after.rho,
+        }
+        text = json.dumps(document, sort_keys=True, ensure_ascii=False).encode("utf-8")
+        digest = hashlib.sha256(text).hexdigest()
+        self._append(text + b"\n")
+        record_release(
+            self.warehouse,
+            ReleaseRecord(
+                release_id,
+                self.ledger_id,
+                spend.mechanism,
+                spend.budget,
+                created_at,
+                len(self.entries) + 1,
+                digest,
+            ),
         )
-    return after
+        self.entries.append(
+            Entry(
+                len(self.entries) + 1,
+                digest,
+                release_id,
+                warehouse_version,
+                created_at,
+                spend.mechanism,
+                spend.budget,
+                spend.measurements,
+            )
+        )
+        self._checked = None
 
-
-def record(ledger: Path, entry: LedgerEntry) -> None:
-    """Append one line; on failure (e.g. disk full) cut the file back, so no half line remains."""
-    line = (json.dumps(entry.__dict__, sort_keys=True) + "\n").encode()
-    with ledger.open("ab", buffering=0) as handle:
-        size = handle.seek(0, os.SEEK_END)
+    def _append(self, line: bytes) -> None:
+        """Write one whole line and fsync it; on failure (e.g. disk full) cut the file back."""
+        descriptor = self._descriptor
+        if descriptor is None:
+            raise RuntimeError("the ledger is closed")
+        size = os.lseek(descriptor, 0, os.SEEK_END)
         try:
             rest = memoryview(line)
-            while rest:  # an unbuffered write may be partial; it raises when nothing fits
-                rest = rest[handle.write(rest) :]
-            os.fsync(handle.fileno())
+            while rest:  # a write may be partial; it raises when nothing fits
+                rest = rest[os.write(descriptor, rest) :]
+            os.fsync(descriptor)
+            if size == 0:  # a new file: make its directory entry durable too
+                _fsync_directory(self.path.parent)
         except OSError as error:
             with contextlib.suppress(OSError):
-                handle.truncate(size)
+                os.ftruncate(descriptor, size)
             reason = storage_problem(error)
             raise UserError(
-                f"{ledger}: could not record the release in the privacy ledger "
+                f"{self.path}: could not record the release in the privacy ledger "
                 f"({reason[1] if reason else type(error).__name__}); the release was not published"
             ) from None
+
+
+def open_ledger(warehouse: Path, ledger_dir: Path | None, *, write: bool = True) -> Ledger:
+    """The ledger of the warehouse's data, checked against the warehouse's release records and
+    its hash chain (UserError when missing or inconsistent). `write`: create the file when new and
+    hold an exclusive lock on it until the ledger is closed (use it in a `with` block)."""
+    warehouse = Path(warehouse)
+    with connect(warehouse, read_only=True) as con:
+        ledger_id = warehouse_ledger_id(con)
+        records = recorded_releases(con)
+        version = warehouse_version(con)
+    if ledger_id is None:
+        raise LedgerError(
+            f"{warehouse}: this warehouse has no privacy ledger id (it was written by an older "
+            "version of binc); re-ingest the provider exports into a new warehouse with "
+            "`binc ingest` and the same key, and release from that one"
+        )
+    if not _LEDGER_ID.fullmatch(ledger_id):
+        raise LedgerError(
+            f"{warehouse}: the warehouse's privacy ledger id is damaged; restore the warehouse "
+            "from a backup"
+        )
+    directory = resolve_ledger_dir(ledger_dir)
+    path = ledger_file(directory, ledger_id)
+    if directory.exists() and not directory.is_dir():
+        raise UserError(f"{directory}: the ledger directory is a file; give a directory")
+    if not path.is_file() and records:
+        last = records[-1]
+        raise LedgerError(
+            f"{path}: the privacy ledger is missing, but {warehouse} (version {version}) records "
+            f"{len(records)} release(s) made with it, the last {last.release_id} at "
+            f"{last.created_at}; restore the ledger directory from its backup, or point "
+            "--ledger-dir or BINC_LEDGER_DIR at it"
+        )
+    descriptor: int | None = None
+    lenient_tail = False
+    try:
+        if write:
+            try:
+                directory.mkdir(parents=True, exist_ok=True)
+                descriptor = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o666)
+            except OSError as error:
+                raise UserError(_cannot(path, error, "open")) from None
+            try:
+                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise UserError(
+                    f"{path}: the privacy ledger is in use by another release of the same data; "
+                    "try again when it finishes"
+                ) from None
+            data = _read_all(descriptor)
+        elif path.is_file():
+            try:
+                reader = os.open(path, os.O_RDONLY)
+            except OSError as error:
+                raise UserError(_cannot(path, error, "read")) from None
+            try:
+                try:
+                    fcntl.flock(reader, fcntl.LOCK_SH | fcntl.LOCK_NB)
+                except BlockingIOError:  # a release is writing: its last line may be unfinished
+                    lenient_tail = True
+                data = _read_all(reader)
+            finally:
+                os.close(reader)  # releases the shared lock
+        else:
+            data = b""
+        entries = _parse(path, data, ledger_id, lenient_tail)
+        _agree(path, entries, records, warehouse)
+    except BaseException:
+        if descriptor is not None:
+            os.close(descriptor)
+        raise
+    return Ledger(path, ledger_id, warehouse, entries, descriptor, write)
+
+
+# ---- reading and checking -------------------------------------------------------------------------
+
+
+def _parse(path: Path, data: bytes, ledger_id: str, lenient_tail: bool) -> list[Entry]:
+    lines = data.split(b"\n")
+    tail = lines.pop()  # after the last newline: empty unless a line is unfinished
+    if tail and not lenient_tail:
+        raise LedgerError(
+            f"{path}: line {len(lines) + 1} is incomplete (a release was interrupted while its "
+            "line was written, and that release was not published); "
+            f"{RESTORE}, or remove exactly that incomplete last line"
+        )
+    entries: list[Entry] = []
+    seen: set[str] = set()
+    for number, text in enumerate(lines, start=1):
+        entry, document = _entry(path, number, text, ledger_id)
+        previous = entries[-1].sha256 if entries else None
+        if document.get("previous_sha256") != previous:
+            raise LedgerError(
+                f"{path}: line {number} does not follow line {number - 1} (the hash chain is "
+                f"broken: a line was edited, removed or inserted); {RESTORE}"
+                if number > 1
+                else f"{path}: line 1 is not the first line of a ledger (the hash chain is "
+                f"broken: lines were removed before it); {RESTORE}"
+            )
+        if entry.release_id in seen:
+            raise LedgerError(
+                f"{path}: line {number} repeats release {entry.release_id}; {RESTORE}"
+            )
+        seen.add(entry.release_id)
+        entries.append(entry)
+        recorded = document.get("lifetime_epsilon_pure"), document.get("lifetime_rho")
+        totals = totals_of((e.mechanism, e.budget) for e in entries)
+        if not (
+            isinstance(recorded[0], (int, float))
+            and isinstance(recorded[1], (int, float))
+            and math.isclose(recorded[0], totals.epsilon_pure, abs_tol=TOLERANCE)
+            and math.isclose(recorded[1], totals.rho, abs_tol=TOLERANCE)
+        ):
+            raise LedgerError(
+                f"{path}: line {number} states lifetime totals that its lines do not add up to; "
+                f"{RESTORE}"
+            )
+    return entries
+
+
+def _agree(path: Path, entries: list[Entry], records: list[ReleaseRecord], warehouse: Path) -> None:
+    """Every release the warehouse recorded is in the ledger, unchanged."""
+    by_id = {e.release_id: e for e in entries}
+    for record in records:
+        entry = by_id.get(record.release_id)
+        if entry is None:
+            raise LedgerError(
+                f"{path}: release {record.release_id} of {record.created_at}, recorded in "
+                f"{warehouse}, is not in the ledger (lines were removed, or this is another "
+                f"ledger file); {RESTORE}"
+            )
+        if entry.sha256 != record.ledger_line_sha256:
+            raise LedgerError(
+                f"{path}: line {entry.number} (release {record.release_id}) is not the line "
+                f"{warehouse} recorded when the release was made (it was edited); {RESTORE}"
+            )
+
+
+def _entry(path: Path, number: int, text: bytes, ledger_id: str) -> tuple[Entry, dict[str, Any]]:
+    def bad(what: str) -> LedgerError:
+        return LedgerError(
+            f"{path}: line {number} is not a ledger entry ({what}); {RESTORE} — the ledger "
+            "records the privacy budget already spent and may not be edited by hand"
+        )
+
+    try:
+        document = json.loads(text)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise bad("not JSON") from None
+    if not isinstance(document, dict) or document.get("format") != LEDGER_FORMAT:
+        raise bad(f"no format {LEDGER_FORMAT}")
+    if document.get("line") != number:
+        raise LedgerError(
+            f"{path}: line {number} says it is line {document.get('line')!r} (lines were "
+            f"removed or inserted); {RESTORE}"
+        )
+    if document.get("ledger_id") != ledger_id:
+        raise LedgerError(
+            f"{path}: line {number} belongs to another ledger (another ledger id; the file was "
+            f"copied or renamed); {RESTORE}"
+        )
+    try:
+        mechanism = document["mechanism"]
+        budget = document["budget"]
+        strings = [document[k] for k in ("release_id", "warehouse_version", "created_at")]
+        measurements = tuple(
+            MeasurementSpend(
+                str(m["name"]),
+                tuple(str(d) for d in m["dimensions"]),
+                tuple(int(y) for y in m["years"]),
+                str(m["phase"]),
+                float(m["budget"]),
+            )
+            for m in document["measurements"]
+        )
+    except (KeyError, TypeError, ValueError):
+        raise bad("a field is missing or of the wrong type") from None
+    if mechanism not in MECHANISMS:
+        raise bad(f"unknown mechanism {mechanism!r}")
+    if not all(isinstance(s, str) and s for s in strings):
+        raise bad("release id, warehouse version or time missing")
+    if not (isinstance(budget, (int, float)) and math.isfinite(budget) and budget > 0):
+        raise bad("the budget is not a positive number")
+    entry = Entry(
+        number,
+        hashlib.sha256(text).hexdigest(),
+        strings[0],
+        strings[1],
+        strings[2],
+        mechanism,
+        float(budget),
+        measurements,
+    )
+    return entry, document
+
+
+def _check_spend(spend: Spend) -> None:
+    """A programmer's mistake in what the builder hands over (not the user's)."""
+    if spend.mechanism not in MECHANISMS:
+        raise ValueError(f"unknown mechanism {spend.mechanism!r}; one of {MECHANISMS}")
+    if not (math.isfinite(spend.budget) and spend.budget > 0):
+        raise ValueError("a release's budget is a positive number")
+    for m in spend.measurements:
+        if m.phase not in PHASES:
+            raise ValueError(f"unknown phase {m.phase!r}; one of {PHASES}")
+    if sum(m.budget for m in spend.measurements) > spend.budget + TOLERANCE:
+        raise ValueError("the measurements spend more than the release's budget")
+
+
+def _pair(spend: Spend) -> tuple[str, float]:
+    return spend.mechanism, spend.budget
+
+
+def _budget_text(mechanism: str, budget: float) -> str:
+    return f"ε {budget:g}" if mechanism == PURE else f"ρ {budget:g}"
+
+
+def _read_all(descriptor: int) -> bytes:
+    size = os.fstat(descriptor).st_size
+    chunks = []
+    offset = 0
+    while offset < size:
+        chunk = os.pread(descriptor, size - offset, offset)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        offset += len(chunk)
+    return b"".join(chunks)
+
+
+def _fsync_directory(directory: Path) -> None:
+    """Make a new file's directory entry durable (best effort: not every file system can)."""
+    with contextlib.suppress(OSError):
+        descriptor = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
+
+
+def _cannot(path: Path, error: OSError, doing: str) -> str:
+    problem = storage_problem(error)
+    reason = problem[1] if problem else (error.strerror or type(error).__name__)
+    return f"{path}: cannot {doing} the privacy ledger ({reason})"

@@ -55,6 +55,16 @@ TRAJECTORY_COLUMNS = """
     source_line       INTEGER NOT NULL   -- line in that file (header = line 1)
 """
 
+RELEASE_LOG_COLUMNS = """
+    release_id        VARCHAR NOT NULL,
+    ledger_id         VARCHAR NOT NULL,  -- warehouse_meta.ledger_id when the release was made
+    mechanism         VARCHAR NOT NULL,  -- two_sided_geometric (budget = ε) or discrete_gaussian (ρ)
+    budget            DOUBLE NOT NULL,
+    created_at        VARCHAR NOT NULL,  -- ISO 8601, as in the release's metadata
+    ledger_line       INTEGER NOT NULL,  -- the number of the release's line in the ledger
+    ledger_line_sha256 VARCHAR NOT NULL  -- SHA-256 of that line
+"""
+
 TABLES = f"""
 CREATE TABLE IF NOT EXISTS warehouse_meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);
 
@@ -105,6 +115,10 @@ CREATE TABLE IF NOT EXISTS ingest_log (
     replaced     BIGINT NOT NULL,
     unchanged    BIGINT NOT NULL
 );
+
+-- One row per release made from this warehouse (binc/warehouse/release_log.py): the privacy
+-- ledger must hold each of them, unchanged (binc/release/ledger.py).
+CREATE TABLE IF NOT EXISTS release_log ({RELEASE_LOG_COLUMNS});
 
 CREATE TABLE IF NOT EXISTS purge_log (
     purged_at             TIMESTAMP NOT NULL,

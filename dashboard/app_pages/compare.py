@@ -1,4 +1,12 @@
-"""Regio's vergelijken: one measure, regions side by side with intervals — and no false league tables."""
+"""Regio's vergelijken: one measure, regions side by side with intervals — and no false league tables.
+
+Regions stand in the reference order of their codes; one is put above another only when its whole
+interval lies above the other's (tables.interval_order). A value too uncertain to read is not drawn,
+not ranked and not called clearly higher or lower. Outcome measures compare the last 3 complete
+start years pooled by default (more trajectories per region, narrower intervals), named in the
+heading; the reader can switch to the sidebar's start years (`period`). Per province, trajectories
+can be compared per 1,000 children aged 0–17 (public population figures, data/reference/), for the
+start years that have a population figure."""
 
 from __future__ import annotations
 
@@ -7,40 +15,122 @@ from itertools import pairwise
 import polars as pl
 import streamlit as st
 
-from dashboard import charts, data, tables, ui
+from binc.core import i18n
+from binc.core import reference as reference_data
+from dashboard import charts, data, panels, tables, ui, view_state
 
+# Trajectories per 1,000 children aged 0–17: the count divided by the public population figure
+# (provinces only; data/reference/population_0_17.csv).
+RATE = "trajectories_per_1000"
 MEASURES = ("trajectories", "share_planned_end", "median_duration_months", "survival_6m",
             "median_waiting_days", "share_waiting_within_month", "share_other_care_before",
-            "share_other_care_after")  # fmt: skip
+            "share_other_care_after", RATE)  # fmt: skip
+PER = 1000
 LEVELS = ("partnership", "province")
+# The period compared: the sidebar's start years, or the last POOLED complete start years together.
+PERIODS = ("years", "pooled")
+POOLED = 3
 
 view = ui.current_view()
 lang = view.language
 ui.heading("compare.title")
 st.write(ui.t("compare.intro"))
 left, right = st.columns(2)
-measure = left.selectbox(ui.t("compare.measure"), MEASURES, key="cmp_measure",
-                         format_func=ui.labeller("measure", lang))  # fmt: skip
-level = right.radio(ui.t("compare.level"), LEVELS, key="cmp_level", horizontal=True,
-                    format_func=ui.labeller("dim", lang))  # fmt: skip
-where = view.where(region=False)
 
-answer = data.try_ask(measure, by=(level,), where=where)
+
+def name(code: str) -> str:
+    """A figure's name: the measure's, or the rate per 1,000 children."""
+    return i18n.text("compare.per_1000" if code == RATE else f"measure.{code}", lang)
+
+
+measure = view_state.selectbox(ui.t("compare.measure"), "measure", MEASURES, key="cmp_measure",
+                               where=left, format_func=name)  # fmt: skip
+level = view_state.radio(ui.t("compare.level"), "level", LEVELS, key="cmp_level", where=right,
+                         horizontal=True, format_func=ui.labeller("dim", lang))  # fmt: skip
+
+
+def span(years: tuple[str, ...]) -> str:
+    """Start years as a heading names them: 2024; 2022–2024 (consecutive); 2019, 2021."""
+    consecutive = [int(y) for y in years] == list(range(int(years[0]), int(years[-1]) + 1))
+    if len(years) > 1 and consecutive:
+        return f"{years[0]}–{years[-1]}"
+    return ", ".join(years)
+
+
+pooled_years = data.complete_years()[-POOLED:]
+chosen_years = view.years
+# Outcomes (shares, survival, medians) default to the pooled period; the count to the chosen years.
+# Each has its own widget, so switching between them applies that one's default (a choice away
+# from it travels in the link). The years themselves are named in the heading below.
+outcome = measure not in ("trajectories", RATE)
+period = view_state.radio(
+    ui.t("compare.period"), "period", PERIODS, key=f"cmp_period_{'outcome' if outcome else 'count'}",
+    default="pooled" if outcome and pooled_years else "years", horizontal=True,
+    format_func=lambda code: i18n.text(f"compare.period_{code}", lang, count=POOLED),
+)  # fmt: skip
+if period == "pooled" and not pooled_years:
+    st.info(ui.t("compare.no_complete_years"), icon=":material/info:")
+    period = "years"
+if period == "pooled":
+    where = {**view.where(years=False, region=False), "year": pooled_years}
+    period_text = ui.t("compare.period_heading_pooled", years=span(pooled_years))
+else:
+    where = view.where(region=False)
+    period_text = ui.t("compare.period_heading_years" if len(chosen_years) == 1 else
+                       "compare.period_heading_pooled", years=span(chosen_years))  # fmt: skip
+st.subheader(f"{name(measure)} · {period_text}")
+if period == "pooled":
+    as_of = data.facts().get("as_of")
+    st.caption(ui.t("compare.pooled_note", count=len(pooled_years),
+                    as_of=i18n.format_date(as_of, lang)))  # fmt: skip
+
+if measure == RATE and level != "province":
+    st.info(ui.t("compare.rate_province_only"), icon=":material/info:")
+    st.stop()
+asked = "trajectories" if measure == RATE else measure
+answer = data.try_ask(asked, by=(level,), where=where)
 if isinstance(answer, str):
     ui.explain_refusal(answer)
     st.stop()
 places = tables.decimals(answer)
+unit = tables.unit(answer, lang)
 frame = tables.chart_frame(answer, level, lang=lang)
-frame = frame.sort(["suppressed", "value"], descending=[False, True], nulls_last=True)
-whole = data.try_ask(measure, where=where)
-reference = None if isinstance(whole, str) or answer.kind == "count" else tables.figure(whole).value
-ui.chart(charts.forest(frame, lang, tables.unit(answer, lang), places, reference=reference),
-         charts.config(f"binc-compare-{measure}"), "cmp_chart",
-         ui.alt(ui.t(f"measure.{measure}"), ui.t(f"dim.{level}")),
-         tables.chart_table(frame, lang, places, ui.t(f"dim.{level}")))  # fmt: skip
-ui.suppressed_note()
+whole = data.try_ask(asked, where=where)
+overall = None if isinstance(whole, str) else tables.figure(whole)
+reference = None if overall is None or overall.uncertain else overall.value
+if answer.kind == "count" and measure != RATE:
+    reference = None  # counts of regions of different sizes have no common reference
 
-shown = frame.filter(~pl.col("suppressed"))
+if measure == RATE:
+    population = reference_data.population_0_17().filter(pl.col("region_level") == "province")
+    counted = sorted({str(year) for year in population["year"]})
+    period_codes = tuple(where.get("year") or view.all_years)
+    missing = [year for year in period_codes if year not in counted]
+    if missing:
+        st.info(ui.t("compare.rate_no_population", years=", ".join(missing),
+                     available=span(tuple(counted))), icon=":material/info:")  # fmt: skip
+        st.stop()
+    in_period = population.filter(pl.col("year").cast(pl.String).is_in(period_codes))
+    children = dict(
+        in_period.group_by("region_code").agg(pl.col("children_0_17").sum()).iter_rows()
+    )
+    frame = tables.per_children(frame, children, PER)
+    reference = None if reference is None else reference / sum(children.values()) * PER
+    unit, places = ui.t("compare.rate_unit"), 1
+
+# Not a league table: the codes' order, unless intervals lie apart; too uncertain values last.
+frame = tables.interval_order(frame)
+panels.chart(charts.forest(frame, lang, unit, places, reference=reference), frame, answer,
+             key="cmp_chart", name=f"compare-{measure}", places=places, category=level,
+             title=name(measure), unit=unit, description=ui.alt(name(measure), ui.t(f"dim.{level}")))  # fmt: skip
+ui.uncertain_note(tables.uncertain_count(frame))
+ui.suppressed_note()
+st.caption(ui.t("compare.order_rule"))
+if measure == RATE:
+    st.caption(ui.t("compare.rate_source"))
+
+# Clearly higher or lower only for values that are drawn: not suppressed, not too uncertain.
+shown = frame.filter(~pl.col("suppressed") & ~pl.col("too_uncertain"))
 if reference is not None:
     above = shown.filter(pl.col("ci_low") > reference)["category"].to_list()
     below = shown.filter(pl.col("ci_high") < reference)["category"].to_list()
@@ -54,22 +144,32 @@ overlapping = sum(1 for a, b in pairs if b["ci_high"] >= a["ci_low"])
 st.markdown(ui.t("compare.reading_order", overlapping=overlapping, pairs=len(pairs)))
 
 st.subheader(ui.t("compare.over_years"))
-years = data.try_ask(measure, by=("year", level), where=view.where(years=False, region=False))
+years = data.try_ask(asked, by=("year", level), where=view.where(years=False, region=False))
 if isinstance(years, str):
     ui.explain_refusal(years)
 else:
     multiples = tables.chart_frame(years, "year", level, lang)
-    ui.chart(charts.small_multiples(multiples, lang, tables.unit(years, lang), places),
-             charts.config(f"binc-compare-years-{measure}"), "cmp_years",
-             ui.alt(ui.t(f"measure.{measure}"), ui.t(f"dim.{level}"), ui.t("dim.year")),
-             tables.chart_table(multiples, lang, places, ui.t("dim.year"), ui.t(f"dim.{level}")))  # fmt: skip
+    if measure == RATE:  # per year, for the years with a population figure
+        multiples = tables.per_children(
+            multiples.filter(pl.col("code").is_in(counted))
+            .with_columns(key=pl.col("series_code") + "|" + pl.col("code")),
+            {f"{code}|{year}": n for _, code, year, n, _ in population.iter_rows()}, PER, "key",
+        ).drop("key")  # fmt: skip
+    panels.chart(charts.small_multiples(multiples, lang, unit, places), multiples, years,
+                 key="cmp_years", name=f"compare-years-{measure}", places=places, category="year",
+                 series=level, title=name(measure), unit=unit,
+                 description=ui.alt(name(measure), ui.t(f"dim.{level}"), ui.t("dim.year")))  # fmt: skip
+    ui.uncertain_note(tables.uncertain_count(multiples))
+    if measure == RATE:
+        st.caption(ui.t("compare.rate_years_note", years=span(tuple(counted))))
 
 st.subheader(ui.t("compare.map"))
 if level == "province":
-    ui.chart(charts.province_map(frame, lang, tables.unit(answer, lang), places),
-             charts.config(f"binc-map-{measure}"), "cmp_map",
-             ui.alt(ui.t("compare.map"), ui.t(f"measure.{measure}")),
-             tables.chart_table(frame, lang, places, ui.t("dim.province")))  # fmt: skip
+    panels.chart(charts.province_map(frame, lang, unit, places), frame, answer,
+                 key="cmp_map", name=f"map-{measure}", places=places, category="province",
+                 title=f"{ui.t('compare.map')} · {name(measure)}", unit=unit,
+                 description=ui.alt(ui.t("compare.map"), name(measure)))  # fmt: skip
+    ui.uncertain_note(tables.uncertain_count(frame))
     st.caption(ui.t("compare.map_attribution"))
 else:
     st.info(ui.t("compare.no_partnership_map"), icon=":material/map:")

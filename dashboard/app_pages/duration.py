@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import charts, data, tables, ui
+from dashboard import charts, data, panels, tables, ui, view_state
 
 MONTHS = (3, 6, 12)
 
@@ -12,8 +12,8 @@ view = ui.current_view()
 lang = view.language
 ui.heading("duration.title")
 st.write(ui.t("duration.intro"))
-series = st.radio(ui.t("duration.by"), ("none", "trajectory_type"), key="dur_by", horizontal=True,
-                  format_func=ui.labeller("breakdown", lang))  # fmt: skip
+series = view_state.radio(ui.t("duration.by"), "split", ("none", "trajectory_type"), key="dur_by",
+                          horizontal=True, format_func=ui.labeller("breakdown", lang))  # fmt: skip
 by = () if series == "none" else (series,)
 
 st.subheader(ui.t("duration.bands"))
@@ -22,9 +22,9 @@ if isinstance(bands, str):
     ui.explain_refusal(bands)
 else:
     frame = tables.chart_frame(bands, "duration_band", lang=lang)
-    ui.chart(charts.columns(frame, lang, tables.unit(bands, lang), 1),
-             charts.config("binc-duration-bands"), "dur_bands", ui.alt(ui.t("duration.bands")),
-             tables.chart_table(frame, lang, 1, ui.t("dim.duration_band")))  # fmt: skip
+    panels.chart(charts.columns(frame, lang, tables.unit(bands, lang), 1), frame, bands,
+                 key="dur_bands", name="duration-bands", description=ui.alt(ui.t("duration.bands")),
+                 places=1, category="duration_band", title=ui.t("duration.bands"))  # fmt: skip
 
 st.subheader(ui.t("duration.median"))
 median = data.try_ask("median_duration_months", by=by, where=view.where())
@@ -32,17 +32,17 @@ if isinstance(median, str):
     ui.explain_refusal(median)
 elif by:
     frame = tables.chart_frame(median, series, lang=lang)
-    ui.chart(charts.forest(frame, lang, tables.unit(median, lang), 1),
-             charts.config("binc-median-duration"), "dur_median",
-             ui.alt(ui.t("duration.median"), ui.t(f"dim.{series}")),
-             tables.chart_table(frame, lang, 1, ui.t(f"dim.{series}")))  # fmt: skip
+    panels.chart(charts.forest(frame, lang, tables.unit(median, lang), 1), frame, median,
+                 key="dur_median", name="median-duration", places=1, category=series,
+                 description=ui.alt(ui.t("duration.median"), ui.t(f"dim.{series}")))  # fmt: skip
 else:
     fig = tables.figure(median)
     st.metric(
         ui.t("measure.median_duration_months"),
-        ui.t("chart.suppressed") if fig.suppressed else ui.number(fig.value, 1),
-    )
-    if not fig.suppressed:
+        ui.t("chart.suppressed") if fig.suppressed
+        else ui.t("chart.too_uncertain") if fig.uncertain else ui.number(fig.value, 1),
+    )  # fmt: skip
+    if not fig.suppressed and not fig.uncertain:
         st.caption(ui.interval_caption(fig.low, fig.high, 1))
 
 st.subheader(ui.t("duration.survival"))
@@ -59,9 +59,10 @@ else:
     figure = charts.trend(
         frame, lang, ui.t("unit.percent"), 1, x_title=ui.t("duration.months"), numeric_x=True
     )
-    ui.chart(figure, charts.config("binc-survival"), "dur_survival", ui.alt(ui.t("duration.survival")),
-             tables.chart_table(frame, lang, 1, ui.t("duration.months"),
-                                ui.t(f"dim.{by[0]}") if by else None))  # fmt: skip
+    panels.chart(figure, frame, answers[MONTHS[0]], key="dur_survival", name="survival",
+                 description=ui.alt(ui.t("duration.survival")), places=1, category="months",
+                 category_header=ui.t("duration.months"), series=by[0] if by else None,
+                 title=ui.t("duration.survival"), unit=ui.t("unit.percent"))  # fmt: skip
 ui.suppressed_note()
 
 st.subheader(ui.t("duration.waiting"))
@@ -76,11 +77,12 @@ for column, measure in zip(
             ui.explain_refusal(answer)
             continue
         frame = tables.chart_frame(answer, "year", lang=lang)
-        figure = charts.trend(
-            frame, lang, tables.unit(answer, lang), 1, title=ui.t(f"measure.{measure}")
-        )
-        ui.chart(figure, charts.config(f"binc-{measure}"), f"dur_{measure}",
-                 ui.alt(ui.t(f"measure.{measure}"), ui.t("dim.year")),
-                 tables.chart_table(frame, lang, 1, ui.t("dim.year")))  # fmt: skip
+        figure = charts.trend(frame, lang, tables.unit(answer, lang), 1)
+        panels.chart(figure, frame, answer, key=f"dur_{measure}", name=measure.replace("_", "-"),
+                     description=ui.alt(ui.t(f"measure.{measure}"), ui.t("dim.year")), places=1,
+                     category="year", title=ui.t(f"measure.{measure}"))  # fmt: skip
 if view.types:
     st.caption(ui.t("duration.waiting_types"))
+
+# The jargon behind the page's plain words, in a closed expander.
+panels.technical_notes("suppression", "censoring")

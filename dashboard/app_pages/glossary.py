@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from dashboard import data, ui
+from dashboard import data, panels, ui
 
 # In reading order: what is counted, how it ends, where, and how the figures are protected.
 CONCEPTS = (
@@ -53,3 +53,6 @@ for dimension, codes in data.domains().items():
             }
         )
         st.dataframe(table, hide_index=True)
+
+# The jargon behind the page's plain words, in a closed expander.
+panels.technical_notes("suppression", "cap", "censoring")

@@ -21,9 +21,6 @@ rows = [
     (ui.t("method.created"), i18n.format_date(facts.get("created_at"), lang)),
     (ui.t("method.as_of"), i18n.format_date(facts.get("as_of"), lang)),
     (ui.t("method.years"), ", ".join(str(y) for y in facts.get("years", []))),
-    (ui.t("method.epsilon"), ui.number(facts.get("epsilon_total"), 2)),
-    (ui.t("method.c"), str(facts.get("c", facts.get("contribution_cap", "–")))),
-    (ui.t("method.k"), str(facts.get("k", "–"))),
     (
         ui.t("method.dropped"),
         ui.t("method.dropped_value", value=ui.number(dropped)) if dropped is not None else "–",
@@ -36,12 +33,22 @@ st.table(
     )
 )
 
+values = {"k": facts.get("k", "–"), "c": facts.get("c", facts.get("contribution_cap", "–")),
+          "epsilon": ui.number(facts.get("epsilon_total"), 2)}  # fmt: skip
 for section in ("noise", "suppression", "interval", "budget", "binc", "rights"):
     st.header(ui.t(f"method.{section}_header"))
-    st.markdown(ui.t(f"method.{section}_text", k=facts.get("k", "–"), c=facts.get("c", "–"),
-                     epsilon=ui.number(facts.get("epsilon_total"), 2)))  # fmt: skip
+    st.markdown(ui.t(f"method.{section}_text", **values))
 
-with st.expander(ui.t("method.tables_header")):
+# The symbols (ε, c, k) and the measured tables, for whoever wants them: the text above says the
+# same in words and numbers.
+symbols = [(ui.t("method.epsilon"), values["epsilon"]), (ui.t("method.c"), str(values["c"])),
+           (ui.t("method.k"), str(values["k"]))]  # fmt: skip
+with st.expander(ui.t("tech.title")):
+    for note in ("suppression", "cap", "epsilon"):
+        st.markdown(ui.t(f"tech.{note}", **values))
+    st.table(pl.DataFrame({ui.t("method.fact"): [r[0] for r in symbols],
+                           ui.t("method.value"): [r[1] for r in symbols]}))  # fmt: skip
+    st.markdown(f"**{ui.t('method.tables_header')}**")
     measured = facts.get("measurements") or {}
     order = facts.get("measurement_order") or list(measured)
     # In words, not the config's internal table names: what is counted, broken down by what.

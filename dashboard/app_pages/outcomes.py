@@ -6,7 +6,7 @@ import polars as pl
 import streamlit as st
 
 from binc.core import reference
-from dashboard import charts, data, tables, ui
+from dashboard import charts, data, panels, tables, ui, view_state
 
 BREAKDOWNS = ("trajectory_type", "partnership", "duration_band", "year")
 RECORDED_FOLLOW_UP = ("none", "indicated", "realised")
@@ -15,14 +15,17 @@ view = ui.current_view()
 lang = view.language
 ui.heading("outcomes.title")
 st.write(ui.t("outcomes.intro"))
-breakdown = st.selectbox(ui.t("outcomes.breakdown"), BREAKDOWNS, key="out_by",
-                         format_func=ui.labeller("breakdown", lang))  # fmt: skip
+breakdown = view_state.selectbox(ui.t("outcomes.breakdown"), "split", BREAKDOWNS, key="out_by",
+                                 format_func=ui.labeller("breakdown", lang))  # fmt: skip
 where = view.where(region=breakdown != "partnership")
 
 
 def overall(measure: str) -> float | None:
     answer = data.try_ask(measure, where=where)
-    return None if isinstance(answer, str) else tables.figure(answer).value
+    if isinstance(answer, str):
+        return None
+    whole = tables.figure(answer)
+    return None if whole.uncertain else whole.value  # no reference line from an unreadable value
 
 
 st.subheader(ui.t("outcomes.planned"))
@@ -34,9 +37,9 @@ else:
     figure = charts.forest(
         frame, lang, tables.unit(planned, lang), 1, reference=overall("share_planned_end")
     )
-    ui.chart(figure, charts.config("binc-planned-end"), "out_planned",
-             ui.alt(ui.t("outcomes.planned"), ui.t(f"dim.{breakdown}")),
-             tables.chart_table(frame, lang, 1, ui.t(f"dim.{breakdown}")))  # fmt: skip
+    panels.chart(figure, frame, planned, key="out_planned", name="planned-end", places=1,
+                 category=breakdown,
+                 description=ui.alt(ui.t("outcomes.planned"), ui.t(f"dim.{breakdown}")))  # fmt: skip
     st.caption(ui.t("outcomes.reference_line"))
 
 left, right = st.columns(2)
@@ -49,9 +52,9 @@ with left:
         ui.explain_refusal(reasons)
     else:
         frame = tables.chart_frame(reasons, "end_reason", lang=lang)
-        ui.chart(charts.forest(frame, lang, tables.unit(reasons, lang), 1),
-                 charts.config("binc-end-reasons"), "out_reasons", ui.alt(ui.t("outcomes.reasons")),
-                 tables.chart_table(frame, lang, 1, ui.t("dim.end_reason")))  # fmt: skip
+        panels.chart(charts.forest(frame, lang, tables.unit(reasons, lang), 1), frame, reasons,
+                     key="out_reasons", name="end-reasons", places=1, category="end_reason",
+                     title=ui.t("outcomes.reasons"), description=ui.alt(ui.t("outcomes.reasons")))  # fmt: skip
 with right:
     st.subheader(ui.t("outcomes.follow_up"))
     follow = data.try_ask(
@@ -61,25 +64,35 @@ with right:
         ui.explain_refusal(follow)
     else:
         frame = tables.chart_frame(follow, "follow_up", lang=lang)
-        ui.chart(charts.forest(frame, lang, tables.unit(follow, lang), 1),
-                 charts.config("binc-follow-up"), "out_follow", ui.alt(ui.t("outcomes.follow_up")),
-                 tables.chart_table(frame, lang, 1, ui.t("dim.follow_up")))  # fmt: skip
+        panels.chart(charts.forest(frame, lang, tables.unit(follow, lang), 1), frame, follow,
+                     key="out_follow", name="follow-up", places=1, category="follow_up",
+                     title=ui.t("outcomes.follow_up"), description=ui.alt(ui.t("outcomes.follow_up")))  # fmt: skip
         st.caption(ui.t("outcomes.follow_up_note"))
 
 st.subheader(ui.t("outcomes.linkage"))
 st.write(ui.t("outcomes.linkage_intro"))
-parts = []
+parts, linked = [], []
 for measure in ("share_other_care_before", "share_other_care_after"):
     answer = data.try_ask(measure, by=(breakdown,), where=where)
     if isinstance(answer, str):
         ui.explain_refusal(answer)
         continue
     part = tables.chart_frame(answer, breakdown, lang=lang)
-    parts.append(part.with_columns(series=pl.lit(ui.t(f"measure.{measure}"))))
+    parts.append(
+        part.with_columns(series=pl.lit(ui.t(f"measure.{measure}")), series_code=pl.lit(measure))
+    )
+    linked.append(answer)
 if parts:
     frame = pl.concat(parts)
-    ui.chart(charts.forest(frame, lang, ui.t("unit.percent"), 1),
-             charts.config("binc-other-care"), "out_linkage",
-             ui.alt(ui.t("outcomes.linkage"), ui.t(f"dim.{breakdown}")),
-             tables.chart_table(frame, lang, 1, ui.t(f"dim.{breakdown}"), ui.t("tables.measure")))  # fmt: skip
+    title = ui.t(
+        "export.title_by", measure=ui.t("outcomes.linkage"), by=ui.t(f"dim.{breakdown}").lower()
+    )
+    panels.chart(charts.forest(frame, lang, ui.t("unit.percent"), 1), frame, linked[0],
+                 key="out_linkage", name="other-care", places=1, category=breakdown,
+                 series="measure", series_header=ui.t("tables.measure"), title=title,
+                 unit=ui.t("unit.percent"),
+                 description=ui.alt(ui.t("outcomes.linkage"), ui.t(f"dim.{breakdown}")))  # fmt: skip
 ui.suppressed_note()
+
+# The jargon behind the page's plain words, in a closed expander.
+panels.technical_notes("suppression")

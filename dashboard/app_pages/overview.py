@@ -7,7 +7,7 @@ import streamlit as st
 
 from binc.answering.catalogue import HEADLINES
 from binc.factsheet import FLANDERS, region
-from dashboard import charts, data, tables, ui
+from dashboard import charts, data, panels, tables, ui, view_state
 
 view = ui.current_view()
 lang = view.language
@@ -36,10 +36,12 @@ for column, measure in zip(columns, HEADLINES, strict=True):
         places = tables.decimals(answer)
         if fig.suppressed:
             shown = ui.t("chart.suppressed")
+        elif fig.uncertain:  # its interval is too wide to read: no number
+            shown = ui.t("chart.too_uncertain")
         else:
             shown = ui.number(fig.value, places) + (" %" if answer.unit == "percent" else "")
         st.metric(ui.t(f"measure.{measure}"), shown, help=ui.t(f"help.{measure}"))
-        if not fig.suppressed:
+        if not fig.suppressed and not fig.uncertain:
             st.caption(ui.interval_caption(fig.low, fig.high, places))
 
 # The fact sheet of the sidebar's region (Flanders when none), built only when downloaded.
@@ -85,8 +87,9 @@ else:
 st.caption(ui.t("overview.changes_rule"))
 
 st.subheader(ui.t("overview.trend"))
-measure = st.selectbox(ui.t("overview.trend_measure"), [m for m in HEADLINES if m != "children"],
-                       format_func=ui.labeller("measure", lang), key="overview_trend")  # fmt: skip
+measure = view_state.selectbox(ui.t("overview.trend_measure"), "measure",
+                               [m for m in HEADLINES if m != "children"], key="overview_trend",
+                               format_func=ui.labeller("measure", lang))  # fmt: skip
 trend = data.try_ask(measure, by=("year",), where=view.where(years=False))
 if isinstance(trend, str):
     ui.explain_refusal(trend)
@@ -95,7 +98,10 @@ else:
     figure = charts.trend(
         frame, lang, tables.unit(trend, lang), tables.decimals(trend), x_title=ui.t("dim.year")
     )
-    ui.chart(figure, charts.config(f"binc-trend-{measure}"), "overview_trend_chart",
-             ui.alt(ui.t(f"measure.{measure}"), ui.t("dim.year")),
-             tables.chart_table(frame, lang, tables.decimals(trend), ui.t("dim.year")))  # fmt: skip
+    panels.chart(figure, frame, trend, key="overview_trend_chart", name=f"trend-{measure}",
+                 description=ui.alt(ui.t(f"measure.{measure}"), ui.t("dim.year")),
+                 places=tables.decimals(trend), category="year")  # fmt: skip
     ui.suppressed_note()
+
+# The jargon behind the page's plain words, in a closed expander.
+panels.technical_notes("suppression", "cap")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import charts, data, tables, ui
+from dashboard import charts, data, panels, tables, ui, view_state
 
 DIMENSIONS = ("age_band", "sex", "family_situation", "family_size_band")
 BREAKDOWNS = ("none", "year", "partnership", "trajectory_type")
@@ -15,10 +15,10 @@ ui.heading("target_group.title")
 st.write(ui.t("target_group.intro"))
 
 left, right = st.columns(2)
-dim = left.radio(ui.t("target_group.dimension"), DIMENSIONS, key="tg_dim", horizontal=True,
-                 format_func=ui.labeller("dim", lang))  # fmt: skip
-breakdown = right.selectbox(ui.t("target_group.breakdown"), BREAKDOWNS, key="tg_by",
-                            format_func=ui.labeller("breakdown", lang))  # fmt: skip
+dim = view_state.radio(ui.t("target_group.dimension"), "dim", DIMENSIONS, key="tg_dim", where=left,
+                       horizontal=True, format_func=ui.labeller("dim", lang))  # fmt: skip
+breakdown = view_state.selectbox(ui.t("target_group.breakdown"), "split", BREAKDOWNS, key="tg_by",
+                                 where=right, format_func=ui.labeller("breakdown", lang))  # fmt: skip
 
 where = view.where(region=breakdown != "partnership")
 by = (dim,) if breakdown == "none" else (breakdown, dim)
@@ -29,21 +29,27 @@ if isinstance(shares, str):
     st.stop()
 
 if breakdown == "none":
-    frame = tables.chart_frame(shares, dim, lang=lang)
+    category, series = dim, None
 elif breakdown == "partnership":
-    frame = tables.chart_frame(shares, breakdown, dim, lang)
+    category, series = breakdown, dim
 else:
-    frame = tables.chart_frame(shares, dim, breakdown, lang)
+    category, series = dim, breakdown
+frame = tables.chart_frame(shares, category, series, lang)
+panel = panels.panel(charts.forest(frame, lang, tables.unit(shares, lang), 1), frame, shares,
+                     key="tg_chart", name=f"target-group-{dim}", places=1, category=category,
+                     series=series, description=ui.alt(ui.t(f"dim.{dim}"), ui.t(f"breakdown.{breakdown}")))  # fmt: skip
 chart, table = st.tabs([ui.t("tabs.chart"), ui.t("tabs.table")])
 with chart:
-    figure = charts.forest(frame, lang, tables.unit(shares, lang), 1, title=ui.t(f"dim.{dim}"))
-    st.plotly_chart(figure, config=charts.config(f"binc-target-group-{dim}"), key="tg_chart",
-                    alt=ui.alt(ui.t(f"dim.{dim}"), ui.t(f"breakdown.{breakdown}")))  # fmt: skip
+    panel.draw()
     ui.suppressed_note()
 with table:
+    panel.download()
     st.markdown(f"**{ui.t('measure.share')}**")
     st.dataframe(tables.display_table(shares, lang), hide_index=True)
     if not isinstance(counts, str):
         st.markdown(f"**{ui.t('measure.trajectories')}**")
         st.dataframe(tables.display_table(counts, lang), hide_index=True)
 st.caption(ui.t("target_group.share_rule"))
+
+# The jargon behind the page's plain words, in a closed expander.
+panels.technical_notes("suppression")

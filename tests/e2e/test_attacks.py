@@ -272,7 +272,9 @@ def test_no_data_and_suppressed_look_exactly_the_same(neighbours):
         c: next(line for line in lines if line.startswith(f"{c},")) for c in (empty, present)
     }
     assert (
-        exported[empty].split(",")[2:] == exported[present].split(",")[2:] == ["", "", "", "true"]
+        exported[empty].split(",")[2:]
+        == exported[present].split(",")[2:]
+        == ["", "", "", "true", "false"]
     )
 
 

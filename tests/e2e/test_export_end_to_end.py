@@ -60,11 +60,17 @@ def test_the_csv_export_follows_the_contract(release: Path, tmp_path: Path):
         "ci_low",
         "ci_high",
         "suppressed",
+        "too_uncertain",
     ]
     assert frame.filter(pl.col("sex") == "TOTAL")["sex_label"].unique().to_list() == ["Total"]
     hidden = frame.filter(pl.col("suppressed") == "true")
     assert hidden["value"].null_count() == hidden.height
+    assert set(hidden["too_uncertain"]) <= {"false"}  # a hidden value is never "too uncertain"
+    # a too uncertain value keeps its numbers (version 2 of the contract)
+    unsure = frame.filter(pl.col("too_uncertain") == "true")
+    assert unsure["value"].null_count() == 0
     book = json.loads((tmp_path / "t.codebook.json").read_text())
+    assert book["format"] == "binc-export/2"
     assert book["disclosure"]["k"] is not None
     assert book["release"]
 

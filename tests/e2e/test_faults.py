@@ -42,6 +42,7 @@ from support.faults import (
     published,
     rejected_of,
     release_into,
+    snapshot,
     unchanged,
 )
 from support.small_release import app_test
@@ -203,11 +204,13 @@ def test_release_check_says_which_warehouse_version_a_release_measured(
     warehouse = shutil.copy(world["warehouse"], tmp_path / "w.duckdb")
     release = shutil.copy(world["release"], tmp_path / "r.duckdb")
     check = ("release", "--warehouse", warehouse, "--out", release, "--check")
+    ledger_before = snapshot(tmp_path)
     code, out, _ = binc(capsys, *check)
     assert code == 0
     assert "current" in out
     assert digest(release) == digest(world["release"])  # --check builds and spends nothing
-    assert not (tmp_path / "privacy-ledger.jsonl").exists()
+    assert not list(tmp_path.rglob("privacy-ledger*"))
+    assert snapshot(tmp_path) == ledger_before  # the warehouse and the privacy ledger too
 
     new = exports(tmp_path / "new", 1, 20, "N")
     assert binc(capsys, "ingest", "--warehouse", warehouse, *new)[0] == 0
@@ -244,7 +247,7 @@ def test_the_demo_sees_that_its_release_measured_an_older_warehouse_version(
 
 def test_a_disk_full_halfway_keeps_the_previous_release_and_export(world, tmp_path, capsys):
     release, table = published(world, tmp_path / "pub", capsys)
-    before = {p.name: digest(p) for p in release.parent.iterdir()}
+    before = snapshot(release.parent)
     with file_size_limit(200_000):  # the new release is ~1.3 MB: DuckDB fails while writing it
         code, out, err = binc(capsys, *release_into(world, release))
     one_line(code, err, "r.duckdb", "while writing the release; the previous release is kept")
@@ -262,7 +265,7 @@ def test_no_space_left_is_said_in_those_words_and_loses_nothing(
     world, tmp_path, capsys, monkeypatch
 ):
     release, table = published(world, tmp_path / "pub", capsys)
-    before = {p.name: digest(p) for p in release.parent.iterdir()}
+    before = snapshot(release.parent)
     no_space = OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
     def half_a_release(tmp: Path, *_: object) -> None:
@@ -304,7 +307,7 @@ def test_no_space_left_is_said_in_those_words_and_loses_nothing(
     one_line(
         code,
         err,
-        "privacy-ledger.jsonl",
+        "privacy-ledger-",
         "no space left on device",
         "the release was not published",
     )
@@ -329,7 +332,7 @@ def test_a_read_only_folder_keeps_the_previous_release_and_export(
     world, tmp_path, capsys, monkeypatch
 ):
     release, table = published(world, tmp_path / "pub", capsys)
-    before = {p.name: digest(p) for p in release.parent.iterdir()}
+    before = snapshot(release.parent)
     method = make_read_only(release.parent, monkeypatch)
     try:
         code, _, err = binc(capsys, *release_into(world, release))

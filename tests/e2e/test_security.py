@@ -30,6 +30,7 @@ from binc.answering import answer
 from binc.cli import main as binc
 from binc.core.errors import UserError
 from binc.release.build import build_release
+from binc.release.ledger import use_ledger_dir
 from binc.release_file import load_release
 from binc.synthetic.generate import generate_exports
 from dashboard.navigation import PAGE_NAMES
@@ -75,7 +76,8 @@ def world(tmp_path_factory) -> World:
     assert first.returncode == 0, first.output
     assert second.returncode == 0, second.output
     assert "rejected 1" in second.stdout
-    build_release(world.warehouse, world.release)
+    with use_ledger_dir(base / "ledger"):  # in the scanned folder: the key is not in it either
+        build_release(world.warehouse, world.release)
     return world
 
 
@@ -157,6 +159,7 @@ def test_key_never_in_output_or_in_any_file(world, tmp_path):
     scanned = [p for p in world.base.rglob("*") if p.is_file() and p != world.key_file]
     assert world.warehouse in scanned
     assert world.release in scanned
+    assert [p for p in scanned if p.name.startswith("privacy-ledger-")]  # the ledger is scanned
     for path in scanned:
         assert not leaks(path.read_bytes(), forms), path
 

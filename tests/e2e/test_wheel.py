@@ -74,7 +74,7 @@ DATA_FOLDERS = {
     "binc/core/i18n": "binc/core/i18n",
 }
 DATA_SUFFIXES = {".sql", ".csv", ".geojson", ".toml"}
-EXPORT_HEADER = ["year", "year_label", "value", "ci_low", "ci_high", "suppressed"]
+EXPORT_HEADER = ["year", "year_label", "value", "ci_low", "ci_high", "suppressed", "too_uncertain"]
 
 # Printed at the end of the test (pytest -s, or in the report of a failure): where the time goes.
 TIMINGS: dict[str, float] = {}

@@ -30,7 +30,7 @@ import pytest
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 from support.exports import TEST_KEY, row
-from support.small_release import session_folder, small_release
+from support.small_release import session_folder, small_ledger_dir, small_release
 
 from binc.answering import DIMENSIONS, MEASURES, TOTAL, answer, list_measures
 from binc.answering.catalogue import measure_defs
@@ -39,6 +39,7 @@ from binc.core.errors import UserError
 from binc.core.format_v1 import COLUMNS, IDENTIFYING
 from binc.export.writers import FORMATS, csv_bytes, export_files
 from binc.release.build import build_release
+from binc.release.ledger import use_ledger_dir
 from binc.release_file import Release, load_release
 
 LONG = os.environ.get("HYPOTHESIS_PROFILE") == "long"
@@ -267,7 +268,8 @@ def _release_path() -> Path:
     """A release of the test suite's small synthetic warehouse, with seeded noise."""
     _, warehouse = small_release()
     out = session_folder("binc-fuzz-") / "release.duckdb"
-    build_release(warehouse, out, rng=np.random.default_rng(RELEASE_SEED))
+    with use_ledger_dir(small_ledger_dir()):  # the shared warehouse's ledger, whichever test asks
+        build_release(warehouse, out, rng=np.random.default_rng(RELEASE_SEED))
     return out
 
 
@@ -323,7 +325,11 @@ def _expected_rows(release, by: list[str], where: dict[str, object], totals: boo
 
 def check_invariants(table, k: int) -> None:
     frame = table.frame
-    assert frame.columns == [*table.dimensions, "value", "ci_low", "ci_high", "base", "suppressed"]
+    assert frame.columns == [
+        *table.dimensions, "value", "ci_low", "ci_high", "base", "suppressed", "too_uncertain",
+    ]  # fmt: skip
+    assert frame["too_uncertain"].null_count() == 0
+    assert not (frame["too_uncertain"] & frame["suppressed"]).any(), "hidden and too uncertain"
     hidden = frame.filter(pl.col("suppressed"))
     for column in ("value", "ci_low", "ci_high", "base"):
         assert hidden[column].null_count() == hidden.height, f"suppressed cell keeps {column}"

@@ -1,5 +1,6 @@
 """Spec: exports are tidy tables exactly as docs/design.md §8 promises — codes plus labels, value, interval,
-suppressed — with the codebook travelling alongside in every format, written atomically."""
+suppressed, too_uncertain (contract version 2) — with the codebook travelling alongside in every
+format, written atomically."""
 
 from __future__ import annotations
 
@@ -48,6 +49,7 @@ CONTRACT = [
     "ci_low",
     "ci_high",
     "suppressed",
+    "too_uncertain",
 ]
 
 
@@ -96,6 +98,7 @@ def test_a_csv_export_has_exactly_the_contract_columns_and_no_base(tmp_path: Pat
         "ci_low": "39",
         "ci_high": "43",
         "suppressed": "false",
+        "too_uncertain": "false",
     }
 
 
@@ -103,7 +106,7 @@ def test_suppressed_rows_have_empty_numbers_and_totals_read_totaal(tmp_path: Pat
     path = tmp_path / "t.csv"
     write_export(counts(), path, "csv")
     text = path.read_text()
-    assert "2023,2023,V,Meisje,,,,true" in text
+    assert "2023,2023,V,Meisje,,,,true,false" in text
     frame = pl.read_csv(path, infer_schema=False)
     hidden = frame.filter(pl.col("suppressed") == "true")
     assert hidden.height >= 2
@@ -154,8 +157,8 @@ def test_xlsx_has_a_data_and_a_metadata_sheet(tmp_path: Path):
     assert workbook.sheetnames[:2] == ["data", "metadata"]
     data = list(workbook["data"].iter_rows(values_only=True))
     assert list(data[0]) == CONTRACT
-    assert ("2023", "2023", "V", "Girl", None, None, None, True) in data
-    assert ("2023", "2023", "M", "Boy", 41, 39, 43, False) in data
+    assert ("2023", "2023", "V", "Girl", None, None, None, True, False) in data
+    assert ("2023", "2023", "M", "Boy", 41, 39, 43, False, False) in data
     metadata = dict(workbook["metadata"].iter_rows(min_row=2, values_only=True))
     assert metadata["measure"] == "trajectories"
     assert metadata["disclosure.k"] == "5"
@@ -172,6 +175,7 @@ def test_parquet_carries_the_codebook_as_key_value_metadata(tmp_path: Path):
     assert frame.columns == CONTRACT
     assert frame.schema["value"] == pl.Int64
     assert frame.schema["suppressed"] == pl.Boolean
+    assert frame.schema["too_uncertain"] == pl.Boolean
     assert frame.filter("suppressed")["value"].null_count() == frame["suppressed"].sum()
 
 
@@ -186,8 +190,8 @@ def test_the_nl_be_excel_csv_has_bom_semicolons_and_decimal_commas():
     data = excel_csv_bytes(shares())
     assert data.startswith(b"\xef\xbb\xbf")
     lines = data.decode("utf-8-sig").splitlines()
-    assert lines[0] == "year;year_label;sex;sex_label;value;ci_low;ci_high;suppressed"
-    assert lines[1] == "2023;2023;M;Jongen;12,3;10,0;14,6;false"
+    assert lines[0] == "year;year_label;sex;sex_label;value;ci_low;ci_high;suppressed;too_uncertain"
+    assert lines[1] == "2023;2023;M;Jongen;12,3;10,0;14,6;false;false"
 
 
 def test_a_failing_writer_leaves_the_old_file_untouched(tmp_path: Path, monkeypatch):

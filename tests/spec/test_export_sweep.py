@@ -40,8 +40,11 @@ def test_every_exportable_table_has_the_contract_columns_and_passes_the_audit(
                 "ci_low",
                 "ci_high",
                 "suppressed",
+                "too_uncertain",
             ]
             read = read_export(out)
+            # the flag travels as the answer decided it (contract version 2)
+            assert read.frame["too_uncertain"].to_list() == table.frame["too_uncertain"].to_list()
             report = audit_table(read.frame, read.dimensions, k, additive=table.kind == "count")
             assert report.ok, (measure["name"], by, report.violations[:3])
             exported += 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 from datetime import date
 from pathlib import Path
 
@@ -240,8 +241,14 @@ def test_release_metadata_names_its_config_without_the_build_hosts_folders(small
         assert folder not in text
 
 
+def shared(warehouse: Path, tmp_path: Path) -> Path:
+    """A copy of the module's warehouse: a release records itself in its warehouse (and ledger)."""
+    return Path(shutil.copy(warehouse, tmp_path / "w.duckdb"))
+
+
 def test_two_releases_of_the_same_warehouse_differ(small_release, tmp_path):
     warehouse, summary = small_release
+    warehouse = shared(warehouse, tmp_path)
     other = build_release(warehouse, tmp_path / "again.duckdb")
     a = load_release(summary.path).measurements["year_partnership"].noisy
     b = load_release(other.path).measurements["year_partnership"].noisy
@@ -251,7 +258,7 @@ def test_two_releases_of_the_same_warehouse_differ(small_release, tmp_path):
 def test_the_release_file_gets_the_mode_of_a_new_file_under_the_umask(small_release, tmp_path):
     """The web process that reads a release may run as another user of the group: the release is
     not left at the 0o600 of a temporary file (DuckDB creates it under the umask; a guard)."""
-    warehouse, _ = small_release
+    warehouse = shared(small_release[0], tmp_path)
     previous = os.umask(0o027)
     try:
         summary = build_release(warehouse, tmp_path / "r.duckdb", rng=np.random.default_rng(2))
@@ -274,14 +281,16 @@ def test_estimates_are_consistent_non_negative_integers(small_release):
     assert np.array_equal(m["year_partnership"].estimate.sum(axis=1), m["year"].estimate)
 
 
-def test_release_command_end_to_end(tmp_path, capsys):
-    warehouse = make_warehouse(tmp_path / "w.duckdb", [trajectory()])
+def test_release_command_end_to_end(tmp_path, capsys, ledger_dir):
+    warehouse = make_warehouse(tmp_path / "w.duckdb", [trajectory()], ledger_id="c" * 32)
     assert (
         main(["release", "--warehouse", str(warehouse), "--out", str(tmp_path / "r.duckdb")]) == 0
     )
     assert "written to" in capsys.readouterr().out
     assert load_release(tmp_path / "r.duckdb").metadata["k"] == 10
-    assert (tmp_path / "privacy-ledger.jsonl").exists()
+    # The release is accounted in the data's ledger, in the ledger directory, not beside it.
+    assert len((ledger_dir / f"privacy-ledger-{'c' * 32}.jsonl").read_text().splitlines()) == 1
+    assert not (tmp_path / "privacy-ledger.jsonl").exists()
 
 
 def test_missing_or_corrupt_release_is_a_clear_error(tmp_path):
@@ -328,15 +337,18 @@ def test_an_unknown_dimension_is_refused(tmp_path):
 
 
 def test_the_lifetime_budget_is_enforced(tmp_path):
+    """Wherever the releases are written (tests/spec/test_ledger.py has the ledger's own rules)."""
     warehouse = make_warehouse(tmp_path / "w.duckdb", [trajectory()])
     config = write_config(tmp_path, lifetime_epsilon_limit=1.5)
+    (tmp_path / "elsewhere").mkdir()
     build_release(warehouse, tmp_path / "one.duckdb", config)
-    with pytest.raises(UserError, match="lifetime budget rule"):
-        build_release(warehouse, tmp_path / "two.duckdb", config)
+    with pytest.raises(UserError, match=r"lifetime budget rule \(lifetime_epsilon_limit\)"):
+        build_release(warehouse, tmp_path / "elsewhere" / "two.duckdb", config)
 
 
 def test_a_release_of_synthetic_data_says_so_wherever_it_is_moved(small_release, tmp_path):
     warehouse, summary = small_release
+    warehouse = shared(warehouse, tmp_path)
     assert load_release(summary.path).metadata["synthetic"] is False
     marked = build_release(warehouse, tmp_path / "demo.duckdb", synthetic=True)
     moved = tmp_path / "elsewhere"

@@ -25,6 +25,7 @@ import duckdb
 import pytest
 
 from binc.cli import main
+from binc.core.environment import LEDGER_DIR_ENV
 from binc.core.format_v1 import COLUMNS
 from binc.release_file import load_release
 from support import REPO
@@ -258,10 +259,10 @@ def holds_open(pid: int, path: Path) -> bool:
 def published(
     world: dict[str, Path], folder: Path, capsys: pytest.CaptureFixture[str]
 ) -> tuple[Path, Path]:
-    """A folder holding a release (with its ledger) and a CSV export (with its codebook)."""
+    """A folder holding a release and a CSV export (with its codebook). The release's privacy
+    ledger is in the test's ledger directory (BINC_LEDGER_DIR): `snapshot` takes it in too."""
     folder.mkdir()
     release = shutil.copy(world["release"], folder / "r.duckdb")
-    shutil.copy(world["release"].parent / "privacy-ledger.jsonl", folder)
     table = folder / "t.csv"
     code, _, _ = binc(capsys, "export", "--release", release, "--measure", "trajectories", "--by",
                       "year,partnership", "--format", "csv", "--out", table)  # fmt: skip
@@ -269,9 +270,17 @@ def published(
     return release, table
 
 
+def snapshot(folder: Path) -> dict[str, str]:
+    """The digest of every file in `folder` and in the privacy ledger directory (`ledger/<name>`)."""
+    ledgers = Path(os.environ[LEDGER_DIR_ENV])
+    return {p.name: digest(p) for p in folder.iterdir()} | {
+        f"ledger/{p.name}": digest(p) for p in ledgers.iterdir()
+    }
+
+
 def unchanged(folder: Path, before: dict[str, str]) -> None:
-    """Every file as it was, and no temporary file left behind."""
-    assert {p.name: digest(p) for p in folder.iterdir()} == before
+    """Every file as it was (the privacy ledger too), and no temporary file left behind."""
+    assert snapshot(folder) == before
     assert load_release(folder / "r.duckdb").release_id  # the previous release still opens
 
 

@@ -102,7 +102,7 @@ def build_neighbours(tmp: Path) -> dict[str, Path]:
         paths[name] = _ingest(tmp, name, rows)
         (tmp / f"r-{name}").mkdir()
         out = tmp / f"r-{name}" / "release.duckdb"
-        build_release(paths[name], out, rng=np.random.default_rng(7))
+        build_release(paths[name], out, rng=np.random.default_rng(8))
         paths[f"release-{name}"] = out
     (tmp / "small.toml").write_text(SMALL_CONFIG, encoding="utf-8")
     paths["small-config"] = tmp / "small.toml"

@@ -12,20 +12,25 @@ from __future__ import annotations
 
 import atexit
 import hashlib
+import json
 import os
 import shutil
 import tempfile
 from functools import cache
 from pathlib import Path
 
+import duckdb
 import numpy as np
 
 from binc.core.pseudonym_key import PseudonymKey
 from binc.ingest.pipeline import ingest_files
 from binc.release.build import build_release
+from binc.release.config import load_config
+from binc.release.ledger import use_ledger_dir
 from binc.synthetic.generate import generate_exports
 from dashboard.navigation import PAGE_NAMES
 from support import REPO
+from support.warehouses import write_config
 
 APP = REPO / "dashboard" / "app.py"
 PAGES = PAGE_NAMES
@@ -34,6 +39,12 @@ CHILDREN = 3000
 # are the same in every run.
 TEST_KEY = hashlib.sha256(b"binc app tests: synthetic data only").digest()
 NOISE_SEED = 11
+# The small release holds about a twentieth of the demo's trajectories: under the shipped
+# "too uncertain" rule nearly every value on the pages would read "te onzeker", and the page tests
+# would see empty charts. So it is built with the shipped config but a rule that finds nothing too
+# uncertain (the largest values the config allows); `strict_release()` is the same release with the
+# shipped rule, for the tests of "te onzeker".
+LENIENT_RULE = {"share_points": 100.0, "count_relative": 10.0, "median_relative": 10.0}
 
 
 def _remove(folder: Path, owner: int) -> None:
@@ -55,10 +66,49 @@ def small_release() -> tuple[Path, Path]:
     generate_exports(base / "exports", children=CHILDREN, seed=11)
     files = sorted((base / "exports").iterdir())
     ingest_files(base / "warehouse.duckdb", files, PseudonymKey(TEST_KEY))
-    build_release(
-        base / "warehouse.duckdb", base / "release.duckdb", rng=np.random.default_rng(NOISE_SEED)
-    )
+    # Shared by the whole session, whichever test builds it first: its privacy ledger lives beside
+    # it (small_ledger_dir), not in that test's temporary ledger directory.
+    config = write_config(base, **LENIENT_RULE)
+    with use_ledger_dir(base / "ledger"):
+        build_release(
+            base / "warehouse.duckdb",
+            base / "release.duckdb",
+            config,
+            rng=np.random.default_rng(NOISE_SEED),
+        )
     return base / "release.duckdb", base / "warehouse.duckdb"
+
+
+@cache
+def release_with_rule(share_points: float, count_relative: float, median_relative: float) -> Path:
+    """The small release with another "too uncertain" rule in its metadata (a copy: the same noisy
+    tables, nothing measured again, no budget spent)."""
+    release, _ = small_release()
+    copy = release.with_name(
+        f"release-{share_points:g}-{count_relative:g}-{median_relative:g}.duckdb"
+    )
+    shutil.copyfile(release, copy)
+    con = duckdb.connect(str(copy))
+    try:
+        (document,) = con.execute("SELECT document FROM release_metadata").fetchone()
+        metadata = json.loads(document)
+        metadata["uncertainty"] = {"share_points": share_points, "count_relative": count_relative,
+                                   "median_relative": median_relative}  # fmt: skip
+        con.execute("UPDATE release_metadata SET document = ?", [json.dumps(metadata)])
+    finally:
+        con.close()
+    return copy
+
+
+def strict_release() -> Path:
+    """The small release with the shipped rule: most of its values are too uncertain."""
+    rule = load_config().uncertainty
+    return release_with_rule(rule.share_points, rule.count_relative, rule.median_relative)
+
+
+def small_ledger_dir() -> Path:
+    """The privacy ledger directory of the small release's warehouse: release from it in there."""
+    return small_release()[0].parent / "ledger"
 
 
 def app_test():

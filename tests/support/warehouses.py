@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import re
+import uuid
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ import polars as pl
 from binc.core import reference
 from binc.core.resources import default_config
 from binc.ingest.validate import ACCEPTED_COLUMNS
+from binc.warehouse.release_log import claim_ledger_id
 from binc.warehouse.schema import bump_data_version, connect
 
 DEFAULT_CONFIG = default_config().read_text(encoding="utf-8")
@@ -74,11 +76,17 @@ def rows_frame(rows: list[dict[str, Any]]) -> pl.DataFrame:
     return pl.DataFrame([{c: r.get(c) for c in COLUMNS} for r in rows], schema=schema)
 
 
-def make_warehouse(path: Path, rows: list[dict[str, Any]] | pl.DataFrame) -> Path:
-    """A warehouse file holding exactly these trajectories (no persons/rejects: releases ignore them)."""
+def make_warehouse(
+    path: Path, rows: list[dict[str, Any]] | pl.DataFrame, *, ledger_id: str | None = None
+) -> Path:
+    """A warehouse file holding exactly these trajectories (no persons/rejects: releases ignore them).
+
+    Its privacy ledger id is `ledger_id`, else a new random one (as from a key of its own; ingest
+    derives it from the key)."""
     frame = rows if isinstance(rows, pl.DataFrame) else rows_frame(rows)
     con = connect(path, create=True)
     try:
+        claim_ledger_id(con, ledger_id or uuid.uuid4().hex, path)
         con.register("new_rows", frame)
         con.execute(
             f"""INSERT INTO trajectories
@@ -159,6 +167,11 @@ lifetime_epsilon_limit = 10.0
 [domain]
 first_year = 2019
 last_year = 2025
+
+[uncertainty]
+share_points = 20.0
+count_relative = 0.5
+median_relative = 0.5
 
 [[measurement]]
 name = "year"
