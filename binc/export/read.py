@@ -219,7 +219,8 @@ def _read_csv(path: Path) -> tuple[pl.DataFrame, dict[str, Any]]:
 
 
 def _read_xlsx(path: Path) -> tuple[pl.DataFrame, dict[str, Any]]:
-    frame = pl.read_excel(path, sheet_name="data", engine="calamine")
+    # Every cell as text: a year written as a number must come back as the code "2024", not 2024.0.
+    frame = pl.read_excel(path, sheet_name="data", engine="calamine", infer_schema_length=0)
     metadata: dict[str, Any] = {}
     try:
         rows = pl.read_excel(path, sheet_name="metadata", engine="calamine")

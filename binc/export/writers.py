@@ -75,6 +75,7 @@ def xlsx_bytes(table: AnsweredTable, language: str = "nl") -> bytes:
     workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})
     bold = workbook.add_format({"bold": True})
     number = workbook.add_format({"num_format": "0" if decimals_for(table.kind) == 0 else "0.0"})
+    whole = workbook.add_format({"num_format": "0"})
 
     data = workbook.add_worksheet("data")
     data.write_row(0, 0, frame.columns, bold)
@@ -87,6 +88,10 @@ def xlsx_bytes(table: AnsweredTable, language: str = "nl") -> bytes:
                 data.write_boolean(r, c, cell)
             elif name in numeric:
                 data.write_number(r, c, cell, number)
+            elif name == "year" and str(cell).isdigit():
+                # a start year is a number to a spreadsheet user (sorting, filters, formulas);
+                # the margin row keeps its code TOTAL as text
+                data.write_number(r, c, int(cell), whole)
             else:
                 data.write_string(r, c, str(cell))
         data.set_column(c, c, max(10, min(40, len(name) + 2)))
