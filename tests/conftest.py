@@ -66,12 +66,15 @@ def session_ledger_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pat
 
 @pytest.fixture(autouse=True)
 def ledger_dir(
+    request: pytest.FixtureRequest,
     session_ledger_dir: Path,
     tmp_path_factory: pytest.TempPathFactory,
     monkeypatch: pytest.MonkeyPatch,
 ) -> Path:
-    """This test's ledger directory (BINC_LEDGER_DIR): the session's ledgers as they are now."""
+    """This test's ledger directory (BINC_LEDGER_DIR): the session's ledgers as they are now, or
+    an empty one for a test marked `empty_ledger` (the ledger tests count from zero)."""
     folder = tmp_path_factory.mktemp("ledger")
-    shutil.copytree(session_ledger_dir, folder, dirs_exist_ok=True)
+    if request.node.get_closest_marker("empty_ledger") is None:
+        shutil.copytree(session_ledger_dir, folder, dirs_exist_ok=True)
     monkeypatch.setenv(LEDGER_DIR_ENV, str(folder))
     return folder

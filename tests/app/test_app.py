@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from support.small_release import PAGES, app_test, page_path
+from support.small_release import PAGES, app_test, open_page
 
 from binc.core import i18n
 from binc.export.labels import label_for
@@ -26,18 +26,9 @@ def _charts(at) -> list[dict]:
     return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
 
 
-def _open(page: str, query: dict | None = None):
-    at = app_test()
-    if query:
-        at.query_params = query
-    at.run()
-    at.switch_page(page_path(page)).run()
-    return at
-
-
 @pytest.mark.parametrize("page", PAGES)
 def test_every_page_renders_without_exception_or_error(page):
-    at = _open(page)
+    at = open_page(page)
     assert not at.exception, [e.value for e in at.exception]
     assert not at.error, [e.value for e in at.error]
     assert at.title[0].value == i18n.text(f"{page}.title", "nl")
@@ -47,7 +38,7 @@ def test_every_page_renders_without_exception_or_error(page):
 
 @pytest.mark.parametrize("page", PAGES)
 def test_language_switch_changes_labels(page):
-    at = _open(page)
+    at = open_page(page)
     at.button_group(key="f_lang").set_value("en").run()
     assert not at.exception
     assert at.title[0].value == i18n.text(f"{page}.title", "en")
@@ -57,7 +48,7 @@ def test_language_switch_changes_labels(page):
 
 def test_query_parameters_restore_a_view():
     query = {"lang": "en", "year": ["2023", "2024"], "region": "P03", "type": ["coaching_short"]}
-    at = _open("overview", query)
+    at = open_page("overview", query)
     assert at.session_state["f_years"] == ["2023", "2024"]
     assert at.session_state["f_region"] == "P03"
     assert at.session_state["f_types"] == ["coaching_short"]
@@ -65,7 +56,9 @@ def test_query_parameters_restore_a_view():
 
 
 def test_unknown_query_parameters_are_ignored():
-    at = _open("overview", {"lang": "xx", "year": ["1900"], "region": "<script>", "type": ["nope"]})
+    at = open_page(
+        "overview", {"lang": "xx", "year": ["1900"], "region": "<script>", "type": ["nope"]}
+    )
     assert not at.exception
     assert at.session_state["f_region"] == "ALL"
     assert at.session_state["f_types"] == []
@@ -73,13 +66,13 @@ def test_unknown_query_parameters_are_ignored():
 
 
 def test_filters_are_written_to_the_url():
-    at = _open("overview")
+    at = open_page("overview")
     at.selectbox(key="f_region").set_value("P05").run()
     assert at.query_params["region"] in ("P05", ["P05"])
 
 
 def test_overview_trend_measure_changes_the_chart():
-    at = _open("overview")
+    at = open_page("overview")
     before = _charts(at)
     at.selectbox(key="overview_trend").set_value("share_planned_end").run()
     after = _charts(at)
@@ -88,14 +81,14 @@ def test_overview_trend_measure_changes_the_chart():
 
 
 def test_overview_region_filter_changes_the_headlines():
-    at = _open("overview")
+    at = open_page("overview")
     before = [m.value for m in at.metric]
     at.selectbox(key="f_region").set_value("P01").run()
     assert [m.value for m in at.metric] != before
 
 
 def test_table_builder_dimensions_change_the_preview_and_offer_downloads():
-    at = _open("tables")
+    at = open_page("tables")
     at.multiselect(key="tables_by").set_value(["year", "sex"]).run()
     assert not at.exception
     frame = at.dataframe[0].value
@@ -105,7 +98,7 @@ def test_table_builder_dimensions_change_the_preview_and_offer_downloads():
 
 
 def test_table_builder_explains_a_combination_outside_the_workload():
-    at = _open("tables")
+    at = open_page("tables")
     at.multiselect(key="tables_by").set_value(["province", "sex"]).run()
     assert not at.exception
     # said in Dutch, with the breakdowns by their names (the English sentence named codes)
@@ -119,7 +112,7 @@ def test_table_builder_explains_a_combination_outside_the_workload():
 
 
 def test_table_builder_explains_a_table_too_costly_to_protect():
-    at = _open("tables")
+    at = open_page("tables")
     # one year of the small test release by three detailed dimensions: nearly every cell below k
     at.multiselect(key="tables_by").set_value(
         ["partnership", "trajectory_type", "duration_band"]
@@ -131,7 +124,7 @@ def test_table_builder_explains_a_table_too_costly_to_protect():
 
 
 def test_compare_province_level_draws_a_map():
-    at = _open("compare")
+    at = open_page("compare")
     charts = len(at.get("plotly_chart"))
     at.radio(key="cmp_level").set_value("province").run()
     assert not at.exception
@@ -144,7 +137,7 @@ def test_compare_province_level_draws_a_map():
 
 
 def test_target_group_dimension_changes_the_chart():
-    at = _open("target_group")
+    at = open_page("target_group")
     before = _charts(at)
     at.radio(key="tg_dim").set_value("sex").run()
     assert _charts(at) != before
@@ -152,7 +145,7 @@ def test_target_group_dimension_changes_the_chart():
 
 def test_a_refused_question_is_explained_not_a_traceback():
     # province × trajectory type is not measured: pages explain instead of failing
-    at = _open("target_group", {"region": "10000", "type": ["bridging"]})
+    at = open_page("target_group", {"region": "10000", "type": ["bridging"]})
     assert not at.exception
     assert at.info
 
@@ -177,7 +170,7 @@ def test_nl_be_number_and_date_formats():
 
 
 def test_the_overview_names_its_period_and_region_and_answers_goals_reached():
-    at = _open("overview", {"year": ["2023", "2024"], "region": "P03"})
+    at = open_page("overview", {"year": ["2023", "2024"], "region": "P03"})
     assert not at.exception
     region = label_for("partnership", "P03", "nl")
     assert at.subheader[0].value == i18n.text(
@@ -195,7 +188,7 @@ def test_the_overview_names_its_period_and_region_and_answers_goals_reached():
 
 
 def test_the_first_year_is_compared_with_nothing():
-    at = _open("overview", {"year": ["2019"]})
+    at = open_page("overview", {"year": ["2019"]})
     assert not at.exception
     prose = [m.value for m in at.markdown]
     assert i18n.text("overview.no_previous", "nl", previous="2018") in prose
@@ -203,7 +196,7 @@ def test_the_first_year_is_compared_with_nothing():
 
 
 def test_a_breakdown_by_start_year_shows_every_year_whatever_the_sidebar_holds():
-    at = _open("tables", {"year": ["2024"], "region": "P03"})
+    at = open_page("tables", {"year": ["2024"], "region": "P03"})
     at.multiselect(key="tables_by").set_value(["year"]).run()
     assert not at.exception
     years = at.dataframe[0].value[i18n.text("dim.year", "nl")].to_list()
@@ -212,7 +205,7 @@ def test_a_breakdown_by_start_year_shows_every_year_whatever_the_sidebar_holds()
 
 
 def test_the_citation_on_the_tables_page_is_in_the_readers_language():
-    at = _open("tables", {"region": "P03"})
+    at = open_page("tables", {"region": "P03"})
     cite = at.code[0].value
     assert cite.startswith("Opgroeien, BINC (Begeleiding In Cijfers), release")
     assert "Samenwerkingsverband: " + label_for("partnership", "P03", "nl") in cite

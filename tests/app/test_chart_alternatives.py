@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import polars as pl
 import pytest
-from support.small_release import PAGES, app_test, page_path
+from support.small_release import PAGES, open_page
 
 from binc.core import i18n
 from dashboard.tables import chart_table
@@ -21,10 +21,7 @@ TABLE_IN_A_TAB = "target_group"
 @pytest.mark.parametrize("lang", i18n.LANGUAGES)
 @pytest.mark.parametrize("page", PAGES)
 def test_every_chart_has_a_description_and_a_table(page, lang):
-    at = app_test()
-    at.query_params = {"lang": lang}
-    at.run()
-    at.switch_page(page_path(page)).run()
+    at = open_page(page, {"lang": lang})
     assert not at.exception, [e.value for e in at.exception]
     charts = at.get("plotly_chart")
     chart = i18n.text("tabs.chart", lang)

@@ -4,7 +4,7 @@ reader's language, and every page names its release and the date of its data."""
 from __future__ import annotations
 
 import pytest
-from support.small_release import app_test, page_path
+from support.small_release import app_test, open_page, page_path
 
 from binc.answering import MEASURES
 from binc.core import i18n
@@ -61,9 +61,7 @@ def test_the_glossary_is_in_the_menu_before_the_method_page():
 
 @pytest.mark.parametrize("page", ["overview", "glossary", "method"])
 def test_every_page_names_its_release_and_the_date_of_its_data(page):
-    at = app_test()
-    at.run()
-    at.switch_page(page_path(page)).run()
+    at = open_page(page)
     captions = [c.value for c in at.sidebar.caption]
     release_lines = [c for c in captions if c.startswith("Release ")]
     assert len(release_lines) == 1

@@ -12,7 +12,7 @@ import json
 import re
 
 import pytest
-from support.small_release import PAGES, app_test, page_path
+from support.small_release import PAGES, open_page
 
 from binc.core import i18n, reference
 
@@ -80,10 +80,7 @@ def _foreign_words(texts: list[str], language: str) -> set[tuple[str, str]]:
 @pytest.mark.parametrize("language", ["nl", "en"])
 @pytest.mark.parametrize("page", PAGES)
 def test_a_page_speaks_one_language(page, language):
-    at = app_test()
-    at.query_params = {"lang": language}
-    at.run()
-    at.switch_page(page_path(page)).run()
+    at = open_page(page, {"lang": language})
     assert not at.exception
     assert not _foreign_words(_texts(at, language), language)
 

@@ -26,13 +26,8 @@ KEY = "binc ledger command-line tests: a key of their own"
 LEDGER_NAME = f"privacy-ledger-{PseudonymKey(KEY.encode()).ledger_id()}.jsonl"
 
 
-@pytest.fixture(autouse=True)
-def ledger_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """An empty ledger directory of this test's own (BINC_LEDGER_DIR; the suite's, in
-    tests/conftest.py, holds the ledgers of the session's fixtures)."""
-    folder = tmp_path_factory.mktemp("ledger")
-    monkeypatch.setenv("BINC_LEDGER_DIR", str(folder))
-    return folder
+# Every test here counts privacy budget from an empty ledger directory (tests/conftest.py).
+pytestmark = pytest.mark.empty_ledger
 
 
 @pytest.fixture

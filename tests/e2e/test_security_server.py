@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pytest
 from support import REPO
+from support.proxy import stop
 from support.security_world import hostile_environment
 from support.small_release import small_release
 
@@ -120,12 +121,7 @@ def _serving(command: list[str], cwd: Path, env: dict[str, str], port: int, log:
             time.sleep(0.2)
         yield
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=20)
+        stop(process)
 
 
 def test_health_sets_the_xsrf_cookie_and_no_cross_origin_grant(served):

@@ -40,14 +40,8 @@ from binc.release_file import load_release
 from binc.warehouse.release_log import recorded_releases
 from binc.warehouse.schema import connect, warehouse_version
 
-
-@pytest.fixture(autouse=True)
-def ledger_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """An empty ledger directory of this test's own (BINC_LEDGER_DIR; the suite's, in
-    tests/conftest.py, holds the ledgers of the session's fixtures)."""
-    folder = tmp_path_factory.mktemp("ledger")
-    monkeypatch.setenv("BINC_LEDGER_DIR", str(folder))
-    return folder
+# Every test here counts privacy budget from an empty ledger directory (tests/conftest.py).
+pytestmark = pytest.mark.empty_ledger
 
 
 def config(folder: Path, limit: float = 10.0) -> Path:

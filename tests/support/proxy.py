@@ -154,7 +154,8 @@ def alive(pid: int) -> bool:
     return status.rsplit(")", 1)[1].split()[0] != "Z"
 
 
-def _stop(process: subprocess.Popen) -> None:
+def stop(process: subprocess.Popen) -> None:
+    """Terminate a server process, and kill it if it does not end within 20 s."""
     if process.poll() is None:
         process.terminate()
         try:
@@ -293,5 +294,5 @@ def deployment(release: Path, folder: Path, name: str = NAME, *,
                          children(nginx.pid))  # fmt: skip
     finally:
         if nginx is not None:
-            _stop(nginx)
-        _stop(serve)
+            stop(nginx)
+        stop(serve)

@@ -119,3 +119,13 @@ def app_test():
 
 def page_path(page: str) -> str:
     return f"app_pages/{page}.py"
+
+
+def open_page(page: str, query: dict | None = None):
+    """An AppTest session of the dashboard on `page`, entered with `query` as its link."""
+    at = app_test()
+    if query:
+        at.query_params = query
+    at.run()
+    at.switch_page(page_path(page)).run()
+    return at
