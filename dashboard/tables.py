@@ -18,13 +18,14 @@ import polars as pl
 
 from binc.core import i18n
 from binc.core.table import TOTAL, AnsweredTable
+from binc.export.frame import decimals_for
 from dashboard.ui import label
 
 NUMBERS = ("value", "ci_low", "ci_high")
 
 
 def decimals(table: AnsweredTable) -> int:
-    return 0 if table.kind == "count" else 1
+    return decimals_for(table.kind)
 
 
 def unit(table: AnsweredTable, lang: str) -> str:
@@ -47,7 +48,7 @@ def chart_frame(
 ) -> pl.DataFrame:
     """category/series labels, the codes of `category` (`code`) and `series` (`series_code`), value,
     interval, suppressed and too_uncertain (no TOTAL rows). A value too uncertain to read keeps no
-    number either: charts draw nothing for it."""
+    number either: charts draw nothing for it. Numbers are rounded as displayed (`displayed_numbers`)."""
     frame = table.frame
     for dim in table.dimensions:
         frame = frame.filter(pl.col(dim) != TOTAL)
@@ -68,7 +69,17 @@ def chart_frame(
             .otherwise(frame[name])
             .alias(name)
         )
-    return out
+    return displayed_numbers(out, decimals(table))
+
+
+def displayed_numbers(frame: pl.DataFrame, places: int) -> pl.DataFrame:
+    """The number columns rounded as the page shows them (`as_displayed`). A chart's data reach
+    the browser, so more digits there would publish more than the page does."""
+    return frame.with_columns(
+        pl.Series(name, [None if v is None else float(as_displayed(v, places)) for v in frame[name]],
+                  pl.Float64)
+        for name in NUMBERS
+    )  # fmt: skip
 
 
 def display_table(table: AnsweredTable, lang: str) -> pl.DataFrame:
@@ -236,7 +247,9 @@ def survival_frame(
     out = pl.DataFrame(rows, schema={"category": pl.String, "series": pl.String, "series_code": pl.String,
                                      "value": pl.Float64, "ci_low": pl.Float64, "ci_high": pl.Float64,
                                      "suppressed": pl.Boolean, "too_uncertain": pl.Boolean})  # fmt: skip
-    out = out.sort("series", maintain_order=True)
+    out = displayed_numbers(
+        out.sort("series", maintain_order=True), decimals(answers[min(answers)])
+    )
     return out if series else out.drop("series", "series_code")
 
 

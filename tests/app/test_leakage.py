@@ -7,10 +7,13 @@ and download bytes are searched for the warehouse's pseudonyms, national numbers
 
 from __future__ import annotations
 
+import base64
 import io
+import json
 import re
 
 import duckdb
+import numpy as np
 import polars as pl
 import pytest
 import streamlit as st
@@ -105,6 +108,33 @@ def _check_tables(tables, k: int) -> None:
             )
 
 
+def _chart_numbers(node: object) -> list[float]:
+    """Every number in a chart's data, including Plotly's base64 typed arrays ({dtype, bdata})."""
+    if isinstance(node, dict):
+        if "bdata" in node and "dtype" in node:
+            raw = np.frombuffer(base64.b64decode(node["bdata"]), dtype=np.dtype(node["dtype"]))
+            return [float(x) for x in raw]
+        return [x for value in node.values() for x in _chart_numbers(value)]
+    if isinstance(node, list):
+        return [x for value in node for x in _chart_numbers(value)]
+    if isinstance(node, float):
+        return [node]
+    return []
+
+
+def _check_chart_precision(at, page: str) -> None:
+    """A chart's data reach the browser: no number in them has more than the one decimal a page
+    ever shows (a full-precision share would give back more than the page publishes)."""
+    for chart in at.get("plotly_chart"):
+        for trace in json.loads(chart.proto.spec)["data"]:
+            numbers = np.array(_chart_numbers(trace), dtype=np.float64)
+            numbers = numbers[np.isfinite(numbers)]
+            extra = numbers[np.abs(np.round(numbers, 1) - numbers) > 1e-9]
+            assert extra.size == 0, (
+                f"{page}, {trace.get('name')!r}: chart data with more digits than shown: {extra[:5]}"
+            )
+
+
 def _check_text(text: str, pseudonyms: list[str]) -> None:
     assert not re.search(r"\b[0-9a-f]{64}\b", text), "a 64-hex pseudonym-like string is shown"
     assert not re.search(r"\b\d{2}\.?\d{2}\.?\d{2}-?\d{3}\.?\d{2}\b", text), (
@@ -125,6 +155,7 @@ def test_pages_leak_nothing(recorded, secrets_in_warehouse, query):
         at.switch_page(page_path(page)).run()
         assert not at.exception
         _check_text(_page_output(at), secrets_in_warehouse)
+        _check_chart_precision(at, page)
     _check_tables(recorded, recorded[0].release_metadata["k"])
 
 
