@@ -291,9 +291,11 @@ def per_children(frame: pl.DataFrame, children: Mapping[str, float], per: float 
     """A chart frame of counts as a rate per `per` children: value and interval divided by the
     region's number of children (`children`, by the codes in column `code`). The population is
     public and exact, so the count's interval divided by it is the rate's interval, and a count too
-    uncertain to read gives a rate just as uncertain. A region without a figure keeps no number."""
+    uncertain to read gives a rate just as uncertain. A region without a figure keeps no number.
+    Rates are rounded to the one decimal they are shown with."""
     divisor = pl.col(code).replace_strict(children, default=None, return_dtype=pl.Float64)
-    return frame.with_columns((pl.col(name) / divisor * per).alias(name) for name in NUMBERS)
+    rates = frame.with_columns((pl.col(name) / divisor * per).alias(name) for name in NUMBERS)
+    return displayed_numbers(rates, 1)
 
 
 def definition_key(measure: str, by: Sequence[str], where: Mapping[str, Sequence[str]],

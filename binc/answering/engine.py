@@ -104,12 +104,15 @@ def _answer(
     cube, numbers = _measure(_Question(release, d, by, where, totals or margins))
     frame = numbers.frame(by, totals or margins)
 
+    # A share's pattern is that of its numerators' count table (disclosure/protect.py).
+    patterned = measure_defs()["trajectories"] if d.method == "share" else d
+
     def pattern_estimates(
         dims: tuple[str, ...], kept: dict[str, tuple[str, ...]]
     ) -> tuple[bool, Estimates]:
-        wide = _margins_allowed(d, dims)
+        wide = _margins_allowed(patterned, dims)
         _, pattern = _measure(
-            _Question(release, d, dims, kept, wide, source=cube.source, bases_only=True)
+            _Question(release, patterned, dims, kept, wide, source=cube.source, bases_only=True)
         )
         return wide, pattern
 
@@ -136,7 +139,8 @@ def _answer(
     notes = (
         f"answered from the measured table {m.name} ({' × '.join(m.dimensions)}; ε {m.noise.epsilon:g}, "
         f"two-sided geometric noise with variance {m.noise.variance:.1f} per cell)",
-        f"values whose base is below k = {release.k} are suppressed, with complementary cells "
+        f"values whose base is below k = {release.k} are suppressed (a share also where the count "
+        "table hides its numerator), with complementary cells "
         "chosen with the margins and with every code of a filtered dimension",
         f"values whose 95% interval is too wide to read are flagged too_uncertain ({_rule_text(rule, d.kind)})",
     )

@@ -55,7 +55,6 @@ def pattern_questions(
     by: Sequence[str],
     where: Mapping[str, tuple[str, ...]],
     domains: Mapping[str, tuple[str, ...]],
-    keep_by_order: bool = False,
 ) -> list[PatternQuestion | None]:
     """The pattern tables to try, widest first; None stands for the answer's own table.
 
@@ -65,9 +64,8 @@ def pattern_questions(
     filter on several codes, or on a subset of a breakdown's codes, always needs a pattern table.
 
     The pattern table's dimensions come in the measured table's order (`domains`' order), so that
-    questions about the same dimensions share one pattern whatever their order; with
-    `keep_by_order` (a share is taken over the last of `by`) only the added ones are put in order,
-    in front of `by`.
+    questions about the same dimensions share one pattern whatever their order — a count table and
+    a share over any of its dimensions too (disclosure/protect.py).
     """
     full = {dim: codes for dim, codes in where.items() if set(codes) == set(domains[dim])}
     narrowed = {dim: codes for dim, codes in where.items() if dim not in full}
@@ -81,10 +79,7 @@ def pattern_questions(
         if not added and not any(dim in narrowed for dim in by):
             out.append(None)
             break
-        if keep_by_order:
-            dims = (*(d for d in domains if d in added), *by)
-        else:
-            dims = tuple(d for d in domains if d in added or d in by)
+        dims = tuple(d for d in domains if d in added or d in by)
         question = PatternQuestion(
             by=dims,
             where={d: c for d, c in narrowed.items() if d not in by and d not in added},

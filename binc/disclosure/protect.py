@@ -16,7 +16,7 @@ import numpy as np
 import polars as pl
 
 from binc.core.errors import TooCostlyToProtectError
-from binc.core.table import Estimates, MeasureKind
+from binc.core.table import TOTAL, Estimates, MeasureKind
 from binc.disclosure import patterns
 from binc.disclosure.suppression import suppress as suppress_table
 
@@ -49,18 +49,32 @@ def protect(
     """`frame` (the answer with its margins) suppressed consistently with its pattern table.
 
     `domains`: the code lists of the measured table that answers; `cache`: where the release's
-    pattern tables are kept (one per release)."""
-    candidates = patterns.pattern_questions(by, where, domains, keep_by_order=share)
+    pattern tables are kept (one per release).
+
+    A share (`share`: taken over the last of `by`) publishes its numerator and its base too: share
+    × base is the count. So its pattern is the *count* pattern of its numerators, the very pattern
+    the count table of the same question has (`pattern_estimates` gives the counts), and a share is
+    hidden where its numerator or its base (the margin over the last dimension) is hidden there."""
+    pattern_kind: MeasureKind = "count" if share else kind
+    candidates = patterns.pattern_questions(by, where, domains)
     for number, question in enumerate(candidates):
+        if question is None and not by:
+            return suppress(frame, by, k, kind)  # one cell: nothing to order or to map
         if question is None:
-            return suppress(frame, by, k, kind)
+            # The answer's own table, decided in the canonical order like every pattern table, so
+            # that year × region and region × year (and a share over either) hide the same cells.
+            own = tuple(d for d in domains if d in by)
+            question = patterns.PatternQuestion(by=own, where=dict(where), selection={})
         try:
-            pattern = _pattern(k, cache, kind, question, pattern_estimates)
+            pattern = _pattern(k, cache, pattern_kind, question, pattern_estimates)
         except TooCostlyToProtectError:
             if number == len(candidates) - 1:
                 raise
             continue  # too much work: try the narrower pattern table
         forced = patterns.hidden_by_pattern(frame, by, question, pattern)
+        if share:
+            base_rows = frame.with_columns(pl.lit(TOTAL).alias(by[-1]))
+            forced |= patterns.hidden_by_pattern(base_rows, by, question, pattern)
         return suppress(frame, by, k, kind, forced)
     raise AssertionError("pattern_questions returns at least one candidate")
 

@@ -26,7 +26,7 @@ from binc.answering import answer
 from binc.core import i18n
 from binc.export.labels import display_label
 from binc.release_file import load_release
-from dashboard.tables import interval_order
+from dashboard.tables import as_displayed, interval_order
 
 SIDEBAR = ("lang", "year", "region", "type")
 POOLED = ("2023", "2024", "2025")  # the small release's data date is in 2026
@@ -289,8 +289,11 @@ def test_trajectories_per_1000_children_per_province(app_release):
     for row in drawn.iter_rows(named=True):
         label = display_label("province", row["province"], "nl")
         per = 1000 / children[row["province"]]
-        assert points[label] == pytest.approx(row["value"] * per)
-        assert whiskers[label] == pytest.approx((row["ci_high"] - row["value"]) * per)
+        # the count as shown (whole), as a rate as shown (one decimal)
+        value = as_displayed(as_displayed(row["value"], 0) * per, 1)
+        high = as_displayed(as_displayed(row["ci_high"], 0) * per, 1)
+        assert points[label] == value
+        assert whiskers[label] == pytest.approx(high - value)
     assert next(s.value for s in at.subheader).startswith("Gestarte trajecten per 1.000 kinderen")
     assert i18n.text("compare.rate_source", "nl") in _captions(at)
     assert "Statbel" in i18n.text("compare.rate_source", "nl")
