@@ -21,6 +21,7 @@ from binc.answering.cube import Cube, allowed_dimensions, select, with_totals
 from binc.core import reference
 from binc.core.errors import UserError, shown
 from binc.core.table import TOTAL, AnsweredTable, Estimates, UncertaintyRule
+from binc.disclosure.group_shares import hidden_group_shares
 from binc.disclosure.protect import protect
 from binc.release_file import Measurement, Release
 
@@ -128,6 +129,8 @@ def _answer(
         frame,
         pattern_estimates,
     )
+    if d.method == "ratio":
+        frame = _hide_group_shares(release, d, by, where, frame)
     if margins and not totals:
         frame = frame.filter(*(pl.col(dim) != TOTAL for dim in by)) if by else frame
     # A shown value whose interval is too wide to read is flagged by the release's rule (defaults
@@ -154,6 +157,46 @@ def _answer(
         source_tables=(m.name,),
         notes=notes,
         filters=dict(where),
+    )
+
+
+def _hide_group_shares(
+    release: Release,
+    d: MeasureDef,
+    by: tuple[str, ...],
+    where: dict[str, tuple[str, ...]],
+    frame: pl.DataFrame,
+) -> pl.DataFrame:
+    """`frame` (a share of a group of codes, with margins) also hidden where its group count would
+    give back a count that the count table of the same breakdown by the category hides
+    (`binc/disclosure/group_shares.py`)."""
+    category = d.category
+    if category is None or category in where:
+        return frame
+    dims = (*by, category)
+    try:
+        published = answer(release, "trajectories", dims, where, totals=True).frame
+    except UserError:
+        return frame  # that count table is refused: it publishes nothing to combine with
+    hidden = published["suppressed"].fill_null(True).to_numpy()
+    counts = measure_defs()["trajectories"]
+    _, numbers = _measure(_Question(release, counts, dims, where, True))
+    estimated = numbers.frame(dims, True)
+    if estimated.select(dims).rows() != published.select(dims).rows():
+        raise AssertionError("a count table and its estimates differ in their rows")
+    denominator = d.denominator or tuple(
+        c for c in _category_domain(release, category) if c != "unknown"
+    )
+    rows = list(zip(*(frame[dim].to_list() for dim in by), strict=True)) if by else [()]
+    suppressed = frame["suppressed"].to_list()
+    shown = [row for row, s in zip(rows, suppressed, strict=True) if not s]
+    extra = hidden_group_shares(estimated, hidden, dims, d.numerator, denominator, shown, release.k)
+    if not extra:
+        return frame
+    more = pl.Series("extra", [row in extra for row in rows])
+    return frame.with_columns((pl.col("suppressed") | more).alias("suppressed")).with_columns(
+        pl.when(pl.col("suppressed")).then(None).otherwise(pl.col(c)).alias(c)
+        for c in ("value", "ci_low", "ci_high", "base")
     )
 
 
