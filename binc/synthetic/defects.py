@@ -13,7 +13,7 @@ import polars as pl
 from polars.expr.whenthen import ChainedThen, Then
 
 from binc.synthetic import draws
-from binc.synthetic.recipe import START_YEARS, Recipe
+from binc.synthetic.recipe import Recipe
 from binc.synthetic.registrations import FILE, START_YEAR, file_stem
 
 DEFECT, CORRECTION = "_defect", "_correction"
@@ -23,7 +23,7 @@ DEFECTS = (
     "rule_1900",  # pre-2000 check digits for a child born in 2000 or later
     "end_before_start",
     "start_before_birth",
-    "future_date",  # an end date decades ahead (a typed year)
+    "future_date",  # an end date decades after the export date (a typed year)
     "unknown_code",
     "missing_field",
     "family_size",  # 0 or 25
@@ -61,7 +61,7 @@ def add_corrections(recipe: Recipe, frame: pl.DataFrame, seed: int) -> pl.DataFr
     """
     rng = draws.stream(seed, "corrections")
     n = frame.height
-    eligible = np.flatnonzero(frame[START_YEAR].to_numpy() < START_YEARS[-1])
+    eligible = np.flatnonzero(frame[START_YEAR].to_numpy() < recipe.last_year)
     rows = _pick(rng, eligible, recipe.correction_share, n)
     ended = frame["end_date"].is_not_null().to_numpy()[rows]
     kind = np.where(ended, rng.integers(0, 3, len(rows)), rng.integers(1, 3, len(rows)))
@@ -149,7 +149,9 @@ def add_defects(recipe: Recipe, frame: pl.DataFrame, seed: int) -> pl.DataFrame:
     )  # fmt: skip
     shift = pl.duration(days=col("_shift"))
     ended = col("end_date").is_not_null()
-    typed_year = col("end_date").fill_null(col("start_date")).dt.year() % 10 + 2050
+    # 2050–2059 for the default export date (2026): the decade starting 21–30 years after it.
+    future_decade = (recipe.export_date.year // 10 + 3) * 10
+    typed_year = col("end_date").fill_null(col("start_date")).dt.year() % 10 + future_decade
     base = col("end_date").fill_null(col("start_date"))
     future = pl.date(typed_year, base.dt.month(), pl.min_horizontal(base.dt.day(), 28))
 

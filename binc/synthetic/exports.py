@@ -9,7 +9,7 @@ written byte-identically for the same input (XLSX gets a fixed creation time).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import numpy as np
@@ -19,11 +19,10 @@ import xlsxwriter
 from binc.core.format_v1 import COLUMNS
 from binc.core.reference import partnerships
 from binc.synthetic import draws
-from binc.synthetic.recipe import EXPORT_DATE, START_YEARS, Recipe
+from binc.synthetic.recipe import Recipe
 from binc.synthetic.registrations import FILE
 
 FORMATS = ("csv", "xlsx", "parquet")
-_EXPORTED_AT = datetime(EXPORT_DATE.year, EXPORT_DATE.month, EXPORT_DATE.day, 18, 0)
 
 
 @dataclass(frozen=True)
@@ -69,17 +68,19 @@ def format_national_numbers(recipe: Recipe, frame: pl.DataFrame, seed: int) -> p
 
 def expected_stems(recipe: Recipe) -> list[str]:
     """Every file an active provider sends: each partnership from its first year, other youth care."""
-    stems = [f"{year}_other_youth_care" for year in START_YEARS]
+    years = recipe.start_years
+    stems = [f"{year}_other_youth_care" for year in years]
     for partnership in partnerships()["partnership_id"]:
-        first = recipe.partnership_first_year.get(partnership, START_YEARS[0])
-        stems += [f"{year}_1g1p_{partnership}" for year in START_YEARS if year >= first]
+        first = recipe.partnership_first_year.get(partnership, recipe.first_year)
+        stems += [f"{year}_1g1p_{partnership}" for year in years if year >= first]
     return stems
 
 
-def _write_xlsx(data: pl.DataFrame, path: Path) -> None:
+def _write_xlsx(data: pl.DataFrame, path: Path, exported: date) -> None:
     workbook = xlsxwriter.Workbook(str(path))
-    # A fixed creation time makes the file byte-identical for the same seed.
-    workbook.set_properties({"created": _EXPORTED_AT})
+    # A fixed creation time (the export date, 18:00) makes the file byte-identical for the same seed.
+    created = datetime(exported.year, exported.month, exported.day, 18, 0)
+    workbook.set_properties({"created": created})
     data.write_excel(
         workbook,
         worksheet="registrations",
@@ -117,6 +118,6 @@ def write_exports(
         elif file_format == "parquet":
             data.write_parquet(path)
         else:
-            _write_xlsx(data, path)
+            _write_xlsx(data, path, recipe.export_date)
         written.append(path)
     return written

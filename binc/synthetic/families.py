@@ -14,7 +14,7 @@ import polars as pl
 from binc.synthetic import draws
 from binc.synthetic.national_number import assign_counters, national_numbers
 from binc.synthetic.pools import NamePool, Pools
-from binc.synthetic.recipe import START_YEARS, Recipe
+from binc.synthetic.recipe import Recipe
 
 _DAYS_PER_YEAR = 365.25
 
@@ -28,9 +28,11 @@ class Population:
     children: pl.DataFrame
 
 
-def _month_cells() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _month_cells(recipe: Recipe) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(year, first day, length) of every month of the start years."""
-    months = np.arange(f"{START_YEARS[0]}-01", f"{START_YEARS[-1] + 1}-01", dtype="datetime64[M]")
+    months = np.arange(
+        f"{recipe.first_year}-01", f"{recipe.last_year + 1}-01", dtype="datetime64[M]"
+    )
     first = months.astype("datetime64[D]").astype(np.int64)
     length = (months + 1).astype("datetime64[D]").astype(np.int64) - first
     years = months.astype("datetime64[Y]").astype(np.int64) + 1970
@@ -39,9 +41,9 @@ def _month_cells() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 def draw_start_days(rng: np.random.Generator, recipe: Recipe, min_year: np.ndarray) -> np.ndarray:
     """Start days weighted by year volume and month, never before each row's `min_year`."""
-    years, first, length = _month_cells()
-    base = np.array([recipe.year_weights[int(y)] for y in years]) * np.tile(
-        recipe.month_weights, len(START_YEARS)
+    years, first, length = _month_cells(recipe)
+    base = np.array([recipe.year_weight(int(y)) for y in years]) * np.tile(
+        recipe.month_weights, len(recipe.start_years)
     )
     cell = np.empty(len(min_year), dtype=np.int64)
     for year in np.unique(min_year):  # one pass per distinct first year (two in practice)
@@ -80,9 +82,22 @@ def _house_numbers(rng: np.random.Generator, size: int) -> pl.Series:
     ).to_series()
 
 
-def _addresses(rng: np.random.Generator, pools: Pools, n_families: int) -> pl.DataFrame:
+def _municipality_weights(recipe: Recipe, geography: pl.DataFrame) -> np.ndarray:
+    """Municipality weights; none for a partnership that starts after the horizon (P08 and P16
+    before 2021), whose families are not reached in it."""
+    weights = geography["weight"].to_numpy()
+    first = geography["partnership_id"].replace_strict(
+        recipe.partnership_first_year, default=recipe.first_year, return_dtype=pl.Int64
+    )
+    active = (first <= recipe.last_year).to_numpy()
+    return weights if active.all() else np.where(active, weights, 0.0)
+
+
+def _addresses(
+    recipe: Recipe, rng: np.random.Generator, pools: Pools, n_families: int
+) -> pl.DataFrame:
     geography = pools.geography
-    municipality = draws.categorical(rng, geography["weight"].to_numpy(), n_families)
+    municipality = draws.categorical(rng, _municipality_weights(recipe, geography), n_families)
     counts = pools.postal.group_by("municipality_nis").agg(pl.first("count"))
     return (
         pl.DataFrame(
@@ -119,14 +134,14 @@ def build_population(recipe: Recipe, pools: Pools, n_children: int, seed: int) -
     sizes = sizes[:n_families]
     sizes[-1] -= int(total[n_families - 1]) - n_children
 
-    families = _addresses(rng, pools, n_families)
+    families = _addresses(recipe, rng, pools, n_families)
     index = draws.categorical(rng, list(recipe.family_situations.values()), n_families)
     adults = np.array([recipe.household[s][0] for s in recipe.family_situations])
     extra = np.array([recipe.household[s][1] for s in recipe.family_situations])
     low, high = recipe.family_size_range
     family_size = np.clip(adults[index] + sizes + rng.poisson(extra[index]), low, high)
     first_year = families["partnership_id"].replace_strict(
-        recipe.partnership_first_year, default=START_YEARS[0], return_dtype=pl.Int64
+        recipe.partnership_first_year, default=recipe.first_year, return_dtype=pl.Int64
     )
     first_start = draw_start_days(rng, recipe, first_year.to_numpy())
     families = families.with_columns(

@@ -7,13 +7,13 @@ date: still running, or the end not registered yet, which is likelier the more r
 
 from __future__ import annotations
 
+from datetime import date
+
 import numpy as np
 import polars as pl
 
 from binc.synthetic import draws
-from binc.synthetic.recipe import EXPORT_DATE, FOLLOW_UPS, PLANNED_REASONS, Recipe
-
-_EXPORT_DAY = draws.day(EXPORT_DATE)
+from binc.synthetic.recipe import FOLLOW_UPS, PLANNED_REASONS, Recipe
 
 
 def _reasons(
@@ -45,10 +45,14 @@ def _follow_up(recipe: Recipe, reason: np.ndarray, rng: np.random.Generator) -> 
 def _ongoing(
     recipe: Recipe, start: np.ndarray, end: np.ndarray, rng: np.random.Generator
 ) -> np.ndarray:
-    """Still running at the export date, topped up with unregistered ends to the recipe's share."""
-    running = end > _EXPORT_DAY
-    recency = np.exp(-(_EXPORT_DAY - start) / recipe.ongoing_recency_days) * ~running
-    wanted = recipe.ongoing_share * len(start) - running.sum()
+    """Still running at the export date, topped up with unregistered ends to the recipe's share
+    (of the starts in the last `ongoing_reference_years` start years)."""
+    export_day = draws.day(recipe.export_date)
+    running = end > export_day
+    recency = np.exp(-(export_day - start) / recipe.ongoing_recency_days) * ~running
+    since = draws.day(date(recipe.last_year - recipe.ongoing_reference_years + 1, 1, 1))
+    recent = int((start >= since).sum())
+    wanted = recipe.ongoing_share * recent - running.sum()
     low, high = 0.0, 1.0
     while np.minimum(1.0, high * recency).sum() < wanted and high < 1e12:
         high *= 2

@@ -7,13 +7,17 @@ right-skewed trajectories (median ≈ 120 days), mostly young children, some re-
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
-# The fixed moment the providers exported: no generated date lies after it (except the deliberate
-# "future date" defect), so output never depends on the clock.
-EXPORT_DATE = date(2026, 3, 31)
-START_YEARS: tuple[int, ...] = tuple(range(2019, 2026))
+# The horizon of start years: by default the registrations so far (2019–2025); `binc generate
+# --first-year/--last-year` asks for any 1–40 years within 2015–2060. Years after today are
+# simulated future data. The providers export on 31 March after the last start year (2026-03-31
+# by default): no generated date lies after it (except the deliberate "future date" defect), so
+# output never depends on the clock.
+FIRST_YEAR, LAST_YEAR = 2019, 2025
+EARLIEST_YEAR, LATEST_YEAR = 2015, 2060
+MAX_YEARS = 40
 OTHER_YOUTH_CARE = "other_youth_care"
 
 
@@ -53,11 +57,18 @@ def _types() -> dict[str, TrajectoryTypeRecipe]:
 
 @dataclass(frozen=True)
 class Recipe:
+    # --- horizon -----------------------------------------------------------------------------
+    first_year: int = FIRST_YEAR  # start years first_year..last_year (`with_horizon`)
+    last_year: int = LAST_YEAR
+
     # --- scale -------------------------------------------------------------------------------
     # 50,000 distinct children ≈ 29,000 families, ≈ 5,000 family starts a year over 2019–2025
-    # (docs/domain.md §1.4: 3,000–6,000 families a year nationally).
+    # (docs/domain.md §1.4: 3,000–6,000 families a year nationally). Another horizon scales this
+    # by its summed year weights (`children_for_horizon`), so each start year keeps its volume.
     default_children: int = 50_000
     # Yearly volume: ramp-up 2019 (15 partnerships), COVID dip 2020, full coverage from 2021.
+    # Years outside the table take the nearest year's weight (0.70 before, 1.20 after): a flat
+    # simulated past and future at the last known level.
     year_weights: dict[int, float] = field(
         default_factory=lambda: {
             2019: 0.70, 2020: 0.75, 2021: 1.00, 2022: 1.05, 2023: 1.10, 2024: 1.15, 2025: 1.20,
@@ -115,6 +126,19 @@ class Recipe:
     gap_median_days: float = 240  # from one episode's end to the next start, log-normal
     gap_sigma: float = 0.8
     individual_duration_share: float = 0.2  # siblings usually end together; some do not
+    # Returning children — a modelling assumption, no published figure: about 15% of children
+    # (10–20%) have 1G1P trajectories in two or more start years, 1 to about 12 years apart, with
+    # the same national number, name and birth date each time. The re-entries above (gaps of
+    # months to a few years) give 11% within 2019–2025 and 14% over 20 years; in addition a share
+    # of families comes back for a new spell later in childhood, 7–12 years after its first start,
+    # with the children then under 18 (each joining as in a re-entry). Spells ≥ 7 years apart
+    # never both fall in a 7-year horizon such as the default one, so they show only over longer
+    # horizons: measured 16.5% returning children over 2019–2038, 18% over 40 years.
+    returning_children_share: float = 0.15  # the target; tests check the generated share
+    late_return_share: float = 0.10  # of families
+    late_return_years: tuple[float, float] = (7.0, 12.0)  # uniform, from the first start
+    # and at least this long after the family's last episode can have ended (duration cap)
+    late_return_pause_days: int = 365
     trajectory_types: dict[str, TrajectoryTypeRecipe] = field(default_factory=_types)
     duration_cap_days: int = 540
     # log-odds of drop-out per unit of log(duration / median): short → more drop-out
@@ -142,6 +166,9 @@ class Recipe:
     # (more likely the more recent the start; time scale in days).
     ongoing_share: float = 0.15
     ongoing_recency_days: float = 365
+    # The share is of the starts in the last 7 start years (all of 2019–2025): over a longer
+    # horizon the older trajectories have long been closed.
+    ongoing_reference_years: int = 7
     # Waiting time from referral to start (docs/domain.md §1.6: mostly within a month).
     referral_within_month: float = 0.80
     referral_long_wait: float = 0.15  # 32–180 days; the rest has no referral date
@@ -151,6 +178,10 @@ class Recipe:
         default_factory=lambda: {0: 0.68, 1: 0.22, 2: 0.07, 3: 0.03}
     )
     other_youth_care_offset_days: int = 1100
+    # One that would fall outside the horizon (or before birth) is drawn again, no later than
+    # this many years after the first start (the default horizon is 7 years long, so there this
+    # bound never binds); over a long horizon it keeps other youth care in childhood.
+    other_youth_care_redraw_years: int = 7
 
     # --- provider habits and data quality ----------------------------------------------------
     correction_share: float = 0.005  # re-sent in the next year's file with changed values
@@ -160,6 +191,30 @@ class Recipe:
     formatted_number_share_excel: float = 0.6  # national numbers as YY.MM.DD-SSS.CC
     formatted_number_share_plain: float = 0.1
     street_pool_size: int = 3000
+
+    # --- derived from the horizon ------------------------------------------------------------
+    @property
+    def start_years(self) -> tuple[int, ...]:
+        return tuple(range(self.first_year, self.last_year + 1))
+
+    @property
+    def export_date(self) -> date:
+        """When the providers exported: 31 March after the last start year."""
+        return date(self.last_year + 1, 3, 31)
+
+    def year_weight(self, year: int) -> float:
+        """Relative volume of starts in `year`; outside the table, the nearest year's."""
+        known = sorted(self.year_weights)
+        return self.year_weights[min(max(year, known[0]), known[-1])]
+
+    def children_for_horizon(self) -> int:
+        """`default_children` (for the years of `year_weights`) scaled by the horizon's summed
+        year weights: every start year keeps about the volume it has over 2019–2025."""
+        horizon = sum(self.year_weight(year) for year in self.start_years)
+        return round(self.default_children * horizon / sum(self.year_weights.values()))
+
+    def with_horizon(self, first_year: int, last_year: int) -> Recipe:
+        return replace(self, first_year=first_year, last_year=last_year)
 
 
 RECIPE = Recipe()
