@@ -20,6 +20,7 @@ import streamlit as st
 
 from binc.core import i18n, reference
 from binc.export.labels import display_label
+from dashboard import streamlit_texts
 from dashboard.charts import modebar
 
 ALL = "ALL"
@@ -156,8 +157,14 @@ def quoted(value: str) -> str:
 # Dutch with English pronunciation (WCAG 3.1.1). This sets the page's language to the session's.
 # One fixed text per language, so that a strict Content-Security-Policy can allow each by its
 # SHA-256 (deploy/nginx/binc.conf does; tests/e2e/test_proxy.py sees a blocked one): a change here
-# needs the new hashes there.
+# needs the new hashes there (tests/spec/test_streamlit_texts.py names them).
 DOCUMENT_LANGUAGE = "<script>document.documentElement.lang = '{lang}';</script>"
+# What each language's page gets: the language, and on a Dutch page Streamlit's own texts in Dutch
+# (dashboard/streamlit_texts.py; after the language, which it follows).
+PAGE_SCRIPTS = {
+    "nl": DOCUMENT_LANGUAGE.format(lang="nl") + streamlit_texts.SCRIPT,
+    "en": DOCUMENT_LANGUAGE.format(lang="en"),
+}
 
 
 def language_switch() -> None:
@@ -165,7 +172,7 @@ def language_switch() -> None:
         "Taal / Language", list(i18n.LANGUAGES), key=LANG_KEY, required=True,
         format_func=lambda code: code.upper(),
     )  # fmt: skip
-    st.sidebar.html(DOCUMENT_LANGUAGE.format(lang=language()), unsafe_allow_javascript=True)
+    st.sidebar.html(PAGE_SCRIPTS[language()], unsafe_allow_javascript=True)
 
 
 def heading(key: str) -> None:

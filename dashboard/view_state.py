@@ -20,7 +20,7 @@ The sidebar's filters (`lang`, `year`, `region`, `type`) are read once per sessi
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -125,6 +125,23 @@ def toggle(label: str, param: str, *, key: str, default: bool,
     value = bool(target.toggle(label, key=key, **widget))
     _write(choice, (YES if value else NO,))
     return value
+
+
+def tabs(label: str, param: str, labels: Mapping[str, str], *, key: str) -> Sequence[Any]:
+    """st.tabs bound to `param`: the codes of `labels` (in order; the first is the default) name the
+    tabs, whose titles are the values. `label` names the choice in a link notice. Every tab's content
+    still runs (nothing is hidden from tests or from a printed page); the chosen tab is open.
+
+    Streamlit keeps the open tab's *title* in the session; the titles change with the language, so
+    the key carries the language: after a switch the tab is seeded again from the link's code."""
+    codes = tuple(labels)
+    key = f"{key}_{ui.language()}"
+    choice = Choice(param, key, codes, (codes[0],))
+    _restore(choice, st, label, lambda code: labels[code], lambda chosen: labels[chosen[0]])
+    containers = st.tabs(list(labels.values()), key=key, on_change="rerun")
+    title = st.session_state.get(key)
+    _write(choice, (next((code for code in codes if labels[code] == title), codes[0]),))
+    return containers
 
 
 def new_run() -> None:

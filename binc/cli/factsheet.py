@@ -1,8 +1,8 @@
 """Write a one-page PDF fact sheet for a region: headline figures with 95% intervals, the trend over
 the years, target group, outcomes and duration, each as the release answers it (suppressed values
-marked, refused questions left out with a note), with the source line. REGION is a partnership code
-(P01…P16), a province code as in the reference data (10000, 20001, 30000, 40000, 70000, 04000) or
-`flanders` (no region filter).
+marked, values too uncertain to read written "te onzeker" without a number, refused questions left
+out with a note), with the source line. REGION is a partnership code (P01…P16), a province code as
+in the reference data (10000, 20001, 30000, 40000, 70000, 04000) or `flanders` (no region filter).
 """
 
 from __future__ import annotations

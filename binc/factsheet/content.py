@@ -2,7 +2,9 @@
 
 A sheet covers one region (a partnership, a province or Flanders, i.e. no region filter) and the
 release's latest start year, with the trend over all its years. Each panel keeps the question it
-asked, so a reader (and the tests) can ask it again. A suppressed cell keeps no number at all; a
+asked, so a reader (and the tests) can ask it again. A suppressed cell keeps no number at all, and
+neither does a cell too uncertain to read (`too_uncertain`, the release's [uncertainty] rule): the
+sheet writes "te onzeker" for it, as the dashboard does, draws no bar and compares nothing with it. A
 question the release refuses is kept as a panel without cells and a short note, never as zeros.
 """
 
@@ -22,7 +24,7 @@ from binc.core import i18n, reference
 from binc.core.environment import SYNTHETIC_ENV
 from binc.core.errors import TooCostlyToProtectError, UserError, shown
 from binc.core.resources import demo_dir
-from binc.core.table import AnsweredTable
+from binc.core.table import AnsweredTable, with_too_uncertain
 from binc.export.labels import display_label, label_for
 from binc.release_file import Release
 
@@ -80,17 +82,25 @@ def region(code: str) -> Region:
 
 @dataclass(frozen=True)
 class Cell:
-    """One shown cell: its code and label, and value with 95% interval — all None when suppressed."""
+    """One cell: its code and label, and value with 95% interval — all None when suppressed or too
+    uncertain to read (`too_uncertain`: the answer flags its interval as too wide; the sheet then
+    says "te onzeker" and keeps no number, like the dashboard)."""
 
     code: str
     label: str
     value: float | None
     low: float | None
     high: float | None
+    too_uncertain: bool = False
+
+    @property
+    def shown(self) -> bool:
+        """The cell has a number to write, draw and compare (neither suppressed nor too uncertain)."""
+        return self.value is not None
 
     @property
     def suppressed(self) -> bool:
-        return self.value is None
+        return self.value is None and not self.too_uncertain
 
 
 @dataclass(frozen=True)
@@ -141,7 +151,7 @@ def is_synthetic(release: Release) -> bool:
 
 
 def _cells(table: AnsweredTable, language: str) -> tuple[Cell, ...]:
-    frame = table.frame
+    frame = with_too_uncertain(table.frame, table.kind, table.release_metadata)
     for name in table.dimensions:
         frame = frame.filter(pl.col(name) != TOTAL)
     dim = table.dimensions[0] if table.dimensions else None
@@ -151,6 +161,8 @@ def _cells(table: AnsweredTable, language: str) -> tuple[Cell, ...]:
         label = "" if dim is None else display_label(dim, code, language)
         if row["suppressed"] is not False or row["value"] is None:
             cells.append(Cell(code, label, None, None, None))
+        elif row["too_uncertain"]:
+            cells.append(Cell(code, label, None, None, None, too_uncertain=True))
         else:
             cells.append(Cell(code, label, row["value"], row["ci_low"], row["ci_high"]))
     return tuple(cells)
@@ -242,15 +254,18 @@ def build(
 
 
 def shown_number(cell: Cell, decimals: int, language: str) -> str:
-    """The cell's value as the dashboard writes it (nl-BE 1.234,5), or the word for suppressed."""
-    if cell.suppressed:
+    """The cell's value as the dashboard writes it (nl-BE 1.234,5), or the word for suppressed or for
+    too uncertain ("te onzeker")."""
+    if cell.too_uncertain:
+        return i18n.text("chart.too_uncertain", language)
+    if cell.value is None:
         return i18n.text("chart.suppressed", language)
     return i18n.format_number(cell.value, language, decimals)
 
 
 def interval_text(cell: Cell, decimals: int, language: str) -> str:
-    """ "95%-interval: low – high" (empty for a suppressed cell)."""
-    if cell.suppressed:
+    """ "95%-interval: low – high" (empty for a cell without a number: suppressed or too uncertain)."""
+    if not cell.shown:
         return ""
     return i18n.text(
         "chart.interval_caption",

@@ -1,9 +1,10 @@
 """The one-page A4 PDF of a fact sheet (reportlab): header, headline cards with intervals, the trend,
 four small bar charts and the source line.
 
-Only what `content.Sheet` holds is drawn: a suppressed cell is written as the word for suppressed
-(no bar, no number), a refused panel as its note. Numbers are formatted as the dashboard formats
-them (binc.core.i18n.format_number: nl-BE 1.234,5).
+Only what `content.Sheet` holds is drawn: a suppressed cell is written as the word for suppressed,
+a cell too uncertain to read as "te onzeker" (either: no bar, no interval, no number, and no part in
+a chart's scale), a refused panel as its note; the reading note under the sheet explains both words.
+Numbers are formatted as the dashboard formats them (binc.core.i18n.format_number: nl-BE 1.234,5).
 """
 
 from __future__ import annotations
@@ -111,8 +112,12 @@ def _cards(c: Canvas, sheet: Sheet, top: float) -> float:
             _wrapped(c, x + 7, y0 + 34, panel.refusal or "", width - 14, 6.5, ITALIC, MUTED, 8)
             continue
         cell = panel.cells[0]
-        if cell.suppressed:
-            _text(c, x + 7, y0 + 26, shown_number(cell, panel.decimals, lang), 13, BOLD, MUTED)
+        if not cell.shown:  # the word for suppressed or too uncertain, made to fit the card
+            word = shown_number(cell, panel.decimals, lang)
+            size = 13.0
+            while c.stringWidth(word, BOLD, size) > width - 14 and size > 8:
+                size -= 0.5
+            _text(c, x + 7, y0 + 26, word, size, BOLD, MUTED)
             continue
         value = shown_number(cell, panel.decimals, lang)
         _text(c, x + 7, y0 + 26, value, 19, BOLD, NAVY)
@@ -159,7 +164,7 @@ def _trend(sheet: Sheet, width: float, height: float) -> Drawing:
     plot_w = width - left - 4
     scale = _nice_max([x.high or x.value or 0 for x in cells])
     y_of = lambda v: bottom + (top - bottom) * v / scale  # noqa: E731
-    ticks = (0, scale / 2, scale) if any(not x.suppressed for x in cells) else (0,)
+    ticks = (0, scale / 2, scale) if any(x.shown for x in cells) else (0,)
     for tick in ticks:
         y = y_of(tick)
         d.add(Line(left, y, left + plot_w, y, strokeColor=RULE, strokeWidth=0.5))
@@ -169,7 +174,7 @@ def _trend(sheet: Sheet, width: float, height: float) -> Drawing:
     for i, cell in enumerate(cells):
         cx = left + slot * (i + 0.5)
         d.add(String(cx, bottom - 10, cell.label, fontName=FONT, fontSize=7, textAnchor="middle"))
-        if cell.suppressed or cell.value is None:
+        if cell.value is None:  # suppressed or too uncertain: the word, no bar
             d.add(String(cx, bottom + 3, shown_number(cell, 0, lang), fontName=ITALIC,
                          fontSize=6.5, fillColor=MUTED, textAnchor="middle"))  # fmt: skip
             continue
@@ -189,7 +194,8 @@ def _trend(sheet: Sheet, width: float, height: float) -> Drawing:
 
 
 def _bars(panel: Panel, lang: str, width: float, height: float) -> Drawing:
-    """Horizontal bars of shares with their intervals; suppressed rows carry the word, no bar."""
+    """Horizontal bars of shares with their intervals; suppressed and too uncertain rows carry their
+    word, no bar."""
     d = Drawing(width, height)
     _section_title(d, panel, height)
     if panel.refused:
@@ -212,7 +218,7 @@ def _bars(panel: Panel, lang: str, width: float, height: float) -> Drawing:
         while simple_width(label, 7) > label_w - 6 and len(label) > 4:
             label = label[:-2] + "…"
         d.add(String(plot_x - 4, mid - 2.5, label, fontName=FONT, fontSize=7, textAnchor="end"))
-        if cell.suppressed or cell.value is None:
+        if cell.value is None:  # suppressed or too uncertain: the word, no bar
             d.add(String(plot_x + 3, mid - 2.5, shown_number(cell, 1, lang), fontName=ITALIC,
                          fontSize=6.5, fillColor=MUTED))  # fmt: skip
             continue
@@ -227,7 +233,7 @@ def _bars(panel: Panel, lang: str, width: float, height: float) -> Drawing:
         text = shown_number(cell, panel.decimals, lang) + (" %" if panel.unit == "%" else "")
         d.add(String(width, mid - 2.5, text, fontName=BOLD, fontSize=7, fillColor=NAVY,
                      textAnchor="end"))  # fmt: skip
-    if all(x.suppressed for x in cells):
+    if not any(x.shown for x in cells):
         return d  # no bar: no scale to read
     scale_text = i18n.format_number(scale, lang, 0) + (" %" if panel.unit == "%" else "")
     bottom = top - row * len(cells)

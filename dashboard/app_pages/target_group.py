@@ -38,7 +38,8 @@ frame = tables.chart_frame(shares, category, series, lang)
 panel = panels.panel(charts.forest(frame, lang, tables.unit(shares, lang), 1), frame, shares,
                      key="tg_chart", name=f"target-group-{dim}", places=1, category=category,
                      series=series, description=ui.alt(ui.t(f"dim.{dim}"), ui.t(f"breakdown.{breakdown}")))  # fmt: skip
-chart, table = st.tabs([ui.t("tabs.chart"), ui.t("tabs.table")])
+chart, table = view_state.tabs(ui.t("tabs.choice"), "tab",
+                               {"chart": ui.t("tabs.chart"), "table": ui.t("tabs.table")}, key="tg_tab")  # fmt: skip
 with chart:
     panel.draw()
     ui.suppressed_note()

@@ -31,6 +31,7 @@ KINDS = ("selectbox", "radio", "multiselect", "toggle", "checkbox", "button_grou
 LINK = "link"  # every link notice says "link" (url.ignored, url.choice_ignored, url.unknown_page)
 # Every (page, parameter) the pages bind; test_the_test_covers_every_bound_choice keeps it complete.
 CHOICES = [("overview", "measure"), ("target_group", "dim"), ("target_group", "split"),
+           ("target_group", "tab"),
            ("duration", "split"), ("outcomes", "split"), ("compare", "measure"), ("compare", "level"),
            ("compare", "period"),
            ("tables", "measure"), ("tables", "by"), ("tables", "filters"), ("tables", "totals")]  # fmt: skip
@@ -60,6 +61,42 @@ def _widgets(block) -> dict:
     return {w.key: w for kind in KINDS for w in block.get(kind) if w.key}
 
 
+class _Tabs:
+    """A bound tab group (view_state.tabs) driven like a widget: its value is the open tab's code.
+    Streamlit keeps the open tab's title under the group's key, which ends in the language."""
+
+    def __init__(self, at, choice: Choice) -> None:
+        self.at, self.choice = at, choice
+        self.options = [self._title(code) for code in choice.options]
+
+    def _title(self, code: str) -> str:
+        return i18n.text(f"tabs.{code}", self.choice.key.rsplit("_", 1)[1])
+
+    @property
+    def label(self) -> str:
+        return i18n.text("tabs.choice", self.choice.key.rsplit("_", 1)[1])
+
+    def drawn(self, block) -> bool:
+        """The tab group is drawn in `block` (its tabs carry its titles)."""
+        return [tab.label for tab in block.tabs] == self.options
+
+    @property
+    def value(self) -> str:
+        title = self.at.session_state[self.choice.key]
+        return self.choice.options[self.options.index(title)]
+
+    def set_value(self, code: str):
+        self.at.session_state[self.choice.key] = self._title(code)
+        return self.at
+
+
+def _inputs(at) -> dict:
+    """Every bound choice's input by key: the widgets, and the tab groups."""
+    widgets = _widgets(at)
+    tabs = {c.key: _Tabs(at, c) for c in _choices(at).values() if c.key not in widgets}
+    return {**widgets, **tabs}
+
+
 def _notices(at) -> list[str]:
     return [i.value for i in at.info if LINK in i.value]
 
@@ -67,9 +104,9 @@ def _notices(at) -> list[str]:
 def _view(at) -> dict:
     """What the reader sees and has chosen: every bound choice, the filters, the headings, the
     charts' figures and the tables' cells."""
-    widgets = _widgets(at)
+    inputs = _inputs(at)
     return {
-        "choices": {param: widgets[c.key].value for param, c in _choices(at).items()},
+        "choices": {param: inputs[c.key].value for param, c in _choices(at).items()},
         "filters": {param: at.session_state[key] for key, param in SIDEBAR.items()},
         "headings": [e.value for kind in ("title", "subheader") for e in getattr(at, kind)],
         "charts": [chart.proto.spec for chart in at.get("plotly_chart")],
@@ -87,7 +124,7 @@ def _other(choice: Choice, avoid: object = None) -> str | list[str] | bool:
 
 
 def _set(at, choice: Choice, value) -> None:
-    _widgets(at)[choice.key].set_value(value).run()
+    _inputs(at)[choice.key].set_value(value).run()
     assert not at.exception, [e.value for e in at.exception]
 
 
@@ -98,7 +135,7 @@ def _copy(at) -> dict:
 
 def _default_shown(at, choice: Choice) -> str:
     """How the widget names the choice's default (what a notice says is shown instead)."""
-    widget = _widgets(at)[choice.key]
+    widget = _inputs(at)[choice.key]
     if choice.options == (YES, NO):
         return i18n.text("url.on" if choice.default == (YES,) else "url.off", "nl")
     if choice.multiple:
@@ -220,12 +257,15 @@ def test_an_unknown_value_of_every_choice_is_named_with_what_is_shown_instead(pa
     for param, choice in _choices(_open(page)).items():
         at = _open(page, {param: "onbekend9"})
         (notice,) = _notices(at)
-        widget = _widgets(at)[choice.key]
+        widget = _inputs(at)[choice.key]
         assert "'onbekend9'" in notice, notice
         assert widget.label in notice  # which choice
         assert _default_shown(at, choice) in notice  # what is shown instead
         assert notice.startswith(i18n.text("url.choice_ignored", "nl").split(":")[0])
-        assert choice.key in _widgets(at.main)  # the notice and the widget are on the page
+        # the notice and the widget are on the page
+        assert (
+            widget.drawn(at.main) if isinstance(widget, _Tabs) else choice.key in _widgets(at.main)
+        )
         value = widget.value if choice.options != (YES, NO) else (YES if widget.value else NO)
         assert (tuple(value) if choice.multiple else (value,)) == choice.default
         assert param not in _copy(at)  # the address bar no longer holds what was ignored

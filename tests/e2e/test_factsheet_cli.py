@@ -1,9 +1,10 @@
 """End to end: `binc factsheet` for every partnership, every province and Flanders, in Dutch and
 English, on the shared small synthetic release. Each PDF is read back with poppler (pdftotext,
 pdftoppm; Debian package poppler-utils): one page, the region's name, the source line, and the
-headline figures as the dashboard formats them — or the word for suppressed, or the note for a
-refused question. Three regions run as separate processes, the other 40 sheets through the same
-command line in-process."""
+headline figures as the dashboard formats them — or the word for suppressed, or "te onzeker" for a
+value too uncertain to read (on the same release with the shipped rule), or the note for a refused
+question. Three regions run as separate processes, the other 40 sheets through the same command line
+in-process."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from support.small_release import small_release
+from support.small_release import small_release, strict_release
 
 from binc.answering import answer
 from binc.answering.catalogue import HEADLINES
@@ -136,7 +137,9 @@ def test_each_sheet_names_its_region_and_carries_the_source_line(sheets):
 
 def test_headline_figures_are_written_as_the_dashboard_writes_them(sheets):
     """Asked again here with answer(): a shown figure and its interval appear in nl-BE/en format,
-    a suppressed one as the word for suppressed, a refused one as the note."""
+    a suppressed one as the word for suppressed, one too uncertain to read (rare under the small
+    release's lenient rule, but a median of a few days can be) as "te onzeker" without its
+    interval, a refused one as the note."""
     release = load_release(small_release()[0])
     latest = max(str(y) for y in release.metadata["years"])
     shown = 0
@@ -154,6 +157,10 @@ def test_headline_figures_are_written_as_the_dashboard_writes_them(sheets):
                 continue
             places = 0 if table.kind == "count" else 1
             number = lambda v, p=places, lg=lang: i18n.format_number(v, lg, p)  # noqa: E731
+            if row["too_uncertain"]:
+                assert i18n.text("chart.too_uncertain", lang) in flat, (code, lang, measure)
+                assert f"{number(row['ci_low'])} – {number(row['ci_high'])}" not in flat
+                continue
             assert number(row["value"]) in flat, (code, lang, measure)
             assert f"{number(row['ci_low'])} – {number(row['ci_high'])}" in flat
             shown += 1
@@ -170,6 +177,51 @@ def test_a_suppressed_cell_appears_only_as_the_word(sheets):
             word = i18n.text("chart.suppressed", lang)
             found = len(re.findall(rf"\b{word}\b", sheets[(code, lang)][1]))
             assert found == sum(c.suppressed for c in cells), (code, lang)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_a_too_uncertain_value_is_written_as_the_word_without_its_number(tmp_path, lang):
+    """On the small release with the shipped rule (most values too uncertain): the PDF says "te
+    onzeker" / "too uncertain" once per such cell, explains it in the reading note, and prints no
+    interval of a too uncertain headline; a shown headline keeps its number and interval."""
+    path = strict_release()
+    release = load_release(path)
+    latest = max(str(y) for y in release.metadata["years"])
+    word = i18n.text("chart.too_uncertain", lang)
+    uncertain_headlines = shown_headlines = 0
+    for code in ("P01", FLANDERS):
+        pdf = tmp_path / f"{code}_{lang}.pdf"
+        with contextlib.redirect_stdout(io.StringIO()):
+            status = main(["factsheet", "--release", str(path), "--region", code,
+                           "--out", str(pdf), "--language", lang])  # fmt: skip
+        assert status == 0
+        flat = _flat(_pdftotext(pdf))
+        sheet = build(release, code, lang)
+        cells = [c for p in (*sheet.headlines, sheet.trend, *sheet.breakdowns) for c in p.cells]
+        # lower case: the reading note's "'Te onzeker'" / "'Too uncertain'" is not counted
+        assert len(re.findall(rf"\b{word}\b", flat)) == sum(c.too_uncertain for c in cells), code
+        assert f"'{word.capitalize()}'" in flat  # the reading note explains it
+        for measure in HEADLINES:
+            try:
+                table = answer(release, measure, (), {**_where(code), "year": (latest,)})
+            except UserError:
+                continue
+            row = table.frame.row(0, named=True)
+            if row["suppressed"]:
+                continue
+            places = 0 if table.kind == "count" else 1
+            number = lambda v, p=places: i18n.format_number(v, lang, p)  # noqa: E731
+            interval = f"{number(row['ci_low'])} – {number(row['ci_high'])}"
+            if row["too_uncertain"]:
+                assert interval not in flat, (code, measure)
+                uncertain_headlines += 1
+            else:
+                assert number(row["value"]) in flat, (code, measure)
+                assert interval in flat, (code, measure)
+                shown_headlines += 1
+    # the control: Flanders has headlines of both kinds under this rule
+    assert uncertain_headlines >= 1
+    assert shown_headlines >= 1
 
 
 def test_dutch_numbers_use_a_decimal_comma(sheets):
