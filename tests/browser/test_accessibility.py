@@ -25,6 +25,7 @@ from support.browser import (
     failing,
     run_axe,
     summary,
+    visit,
 )
 
 from binc.core import i18n
@@ -55,9 +56,8 @@ def test_every_page_passes_axe_in_both_languages(server):
             for lang in i18n.LANGUAGES:
                 context = browser.new_context(viewport={"width": 1400, "height": 1000})
                 page = context.new_page()
-                for slug, ready in PAGES.items():
-                    page.goto(f"{server}/{slug}?lang={lang}", wait_until="domcontentloaded")
-                    page.wait_for_selector(ready, timeout=30_000)
+                for slug in PAGES:
+                    visit(page, server, slug, lang, settle_ms=0)
                     if slug == COMPARE:  # the province map too
                         page.get_by_text(i18n.text("dim.province", lang), exact=True).click()
                         page.wait_for_selector(".st-key-cmp_map .js-plotly-plot", timeout=30_000)

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from support import TESTS
-from support.browser import CHROMIUM, FLAGS, PAGES
+from support.browser import CHROMIUM, FLAGS, PAGES, visit
 
 from binc.core import i18n
 from dashboard import charts, navigation
@@ -69,11 +69,9 @@ def test_every_page_in_a_real_browser(server):
             context.on("request", lambda request: requested.append(request.url))
             context.on("page", lambda new: new.on("websocket", lambda ws: requested.append(ws.url)))
             page = context.new_page()
-            for slug, ready in PAGES.items():
+            for slug in PAGES:
                 requested.clear()
-                page.goto(f"{server}/{slug}?lang=nl", wait_until="domcontentloaded")
-                page.wait_for_selector(ready, timeout=30_000)
-                page.wait_for_timeout(1500)  # let plotly finish drawing
+                visit(page, server, slug)
                 page.screenshot(
                     path=str(SCREENSHOTS / f"{slug or 'overzicht'}.png"), full_page=True
                 )

@@ -26,7 +26,7 @@ import re
 from typing import Any
 
 import pytest
-from support.browser import CHROMIUM, FLAGS, PAGES
+from support.browser import CHROMIUM, FLAGS, PAGES, visit
 
 from binc.core import i18n, reference
 from dashboard import navigation, streamlit_texts
@@ -167,10 +167,8 @@ def test_every_page_speaks_one_language_in_the_browser(server):
             for lang in i18n.LANGUAGES:
                 page = browser.new_page(viewport={"width": 1400, "height": 1000})
                 seen: list[list[str]] = []
-                for slug, ready in PAGES.items():
-                    page.goto(f"{server}/{slug}?lang={lang}", wait_until="domcontentloaded")
-                    page.wait_for_selector(ready, timeout=30_000)
-                    page.wait_for_timeout(1000)  # let plotly finish drawing
+                for slug in PAGES:
+                    visit(page, server, slug, lang, settle_ms=1000)
                     name = f"{slug or 'overzicht'} ({lang})"
                     if (declared := page.evaluate("() => document.documentElement.lang")) != lang:
                         problems.append(f"{name}: <html lang={declared!r}>")

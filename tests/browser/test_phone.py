@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pytest
 from support import TESTS
-from support.browser import CHROMIUM, FLAGS, PAGES
+from support.browser import CHROMIUM, FLAGS, PAGES, visit
 
 pytestmark = pytest.mark.browser
 
@@ -73,10 +73,8 @@ def test_every_page_fits_a_phone(server):
         try:
             context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
             page = context.new_page()
-            for slug, ready in PAGES.items():
-                page.goto(f"{server}/{slug}?lang=nl", wait_until="domcontentloaded")
-                page.wait_for_selector(ready, timeout=30_000)
-                page.wait_for_timeout(1200)  # let plotly finish drawing
+            for slug in PAGES:
+                visit(page, server, slug, settle_ms=1200)
                 page.screenshot(
                     path=str(SCREENSHOTS / f"phone_{slug or 'overzicht'}.png"), full_page=True
                 )

@@ -42,6 +42,14 @@ PAGES = {
 }
 
 
+def visit(page: Any, server: str, slug: str, lang: str = "nl", settle_ms: int = 1500) -> None:
+    """Open the page at `slug` in `lang` and wait until it has drawn its content (`PAGES`) and
+    Plotly has had `settle_ms` to finish drawing."""
+    page.goto(f"{server}/{slug}?lang={lang}", wait_until="domcontentloaded")
+    page.wait_for_selector(PAGES[slug], timeout=30_000)
+    page.wait_for_timeout(settle_ms)
+
+
 def requirements() -> None:
     """Skip (fail in CI, CI=true) when chromium or playwright is missing."""
     missing = []
