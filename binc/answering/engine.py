@@ -143,7 +143,8 @@ def _answer(
         f"answered from the measured table {m.name} ({' × '.join(m.dimensions)}; ε {m.noise.epsilon:g}, "
         f"two-sided geometric noise with variance {m.noise.variance:.1f} per cell)",
         f"values whose base is below k = {release.k} are suppressed (a share also where the count "
-        "table hides its numerator), with complementary cells "
+        "table of its breakdown hides its numerator, or where its group count is below k or would "
+        "give back a count that table hides), with complementary cells "
         "chosen with the margins and with every code of a filtered dimension",
         f"values whose 95% interval is too wide to read are flagged too_uncertain ({_rule_text(rule, d.kind)})",
     )
