@@ -251,7 +251,7 @@ def caption(fig: go.Figure, title: str, subtitle: str, footer: Sequence[str],
                 yref="container",
                 y=(foot + 8) / height,
                 yanchor="bottom",
-                title_side="top",
+                title_side="right",  # "top" drew the title over a horizontal bar
             )
     fig.add_annotation(
         text="<br>".join(lines), align="left", showarrow=False, font={"size": FOOTER_SIZE, "color": GREY},

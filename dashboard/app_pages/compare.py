@@ -123,7 +123,6 @@ frame = tables.interval_order(frame)
 panels.chart(charts.forest(frame, lang, unit, places, reference=reference), frame, answer,
              key="cmp_chart", name=f"compare-{measure}", places=places, category=level,
              title=name(measure), unit=unit, description=ui.alt(name(measure), ui.t(f"dim.{level}")))  # fmt: skip
-ui.uncertain_note(tables.uncertain_count(frame))
 ui.suppressed_note()
 st.caption(ui.t("compare.order_rule"))
 if measure == RATE:
@@ -159,7 +158,6 @@ else:
                  key="cmp_years", name=f"compare-years-{measure}", places=places, category="year",
                  series=level, title=name(measure), unit=unit,
                  description=ui.alt(name(measure), ui.t(f"dim.{level}"), ui.t("dim.year")))  # fmt: skip
-    ui.uncertain_note(tables.uncertain_count(multiples))
     if measure == RATE:
         st.caption(ui.t("compare.rate_years_note", years=span(tuple(counted))))
 
@@ -169,7 +167,6 @@ if level == "province":
                  key="cmp_map", name=f"map-{measure}", places=places, category="province",
                  title=f"{ui.t('compare.map')} · {name(measure)}", unit=unit,
                  description=ui.alt(ui.t("compare.map"), name(measure)))  # fmt: skip
-    ui.uncertain_note(tables.uncertain_count(frame))
     st.caption(ui.t("compare.map_attribution"))
 else:
     st.info(ui.t("compare.no_partnership_map"), icon=":material/map:")

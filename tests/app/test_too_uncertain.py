@@ -87,10 +87,12 @@ def test_a_too_uncertain_region_reads_te_onzeker_and_gets_no_point(strict_app_re
     rows = dict(zip(table[table.columns[0]], pairs, strict=True))
     for label in _labels("partnership", uncertain):
         assert rows[label] == ("te onzeker", "")
-    # and a note under the chart counts them
+    # and a note under the chart counts them, once
     count = i18n.text("chart.too_uncertain_note", "nl", count=len(uncertain))
     one = i18n.text("chart.too_uncertain_note_one", "nl")
     assert (one if len(uncertain) == 1 else count) in _captions(at)
+    captions = _captions(at)
+    assert not [a for a, b in pairwise(captions) if a == b], captions
 
 
 def test_a_too_uncertain_year_is_a_gap_in_the_trend(strict_app_release):
