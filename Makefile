@@ -58,9 +58,12 @@ bench-smoke: setup
 
 # Re-pin every dependency with hashes (Linux, Python 3.11) after changing pyproject.toml's
 # dependencies; keeps existing pins (add --upgrade to the pip-compile line to move them all).
+# Extras stay in the pins (cachecontrol[filecache]==…): pip-audit asks for CacheControl[filecache],
+# and with the extra stripped, pip --require-hashes took that request as unpinned whenever PyPI
+# offered a newer release (cachecontrol 0.15.0) and refused the whole install.
 lock:
 	tmp=$$(mktemp -d) && $(PYTHON) -m venv $$tmp && $$tmp/bin/python -m pip install --quiet pip-tools==7.7.0 && \
-	PIP_CONFIG_FILE=/dev/null $$tmp/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --extra dev \
+	PIP_CONFIG_FILE=/dev/null $$tmp/bin/pip-compile --quiet --generate-hashes --allow-unsafe --no-strip-extras --extra dev \
 	  --no-emit-index-url --no-emit-find-links -o requirements-dev.lock pyproject.toml; \
 	status=$$?; rm -rf $$tmp; exit $$status
 
