@@ -17,11 +17,10 @@ import pytest
 from support import TESTS
 from support.browser import (
     CHART_TEXT_CONTRAST,
-    CHROMIUM,
-    FLAGS,
     PAGES,
     UNNAMED_CHARTS,
     axe_script,
+    chromium,
     failing,
     run_axe,
     summary,
@@ -44,50 +43,44 @@ EXCLUDED: dict[tuple[str, str], str] = {}
 
 
 def test_every_page_passes_axe_in_both_languages(server):
-    from playwright.sync_api import sync_playwright
-
     script = axe_script()
     report: dict[str, list[dict[str, object]]] = {}
     problems: list[str] = []
     titles: dict[str, set[str]] = {}
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
-        try:
-            for lang in i18n.LANGUAGES:
-                context = browser.new_context(viewport={"width": 1400, "height": 1000})
-                page = context.new_page()
-                for slug in PAGES:
-                    visit(page, server, slug, lang, settle_ms=0)
-                    if slug == COMPARE:  # the province map too
-                        page.get_by_text(i18n.text("dim.province", lang), exact=True).click()
-                        page.wait_for_selector(".st-key-cmp_map .js-plotly-plot", timeout=30_000)
-                    # what sits in closed expanders (the charts' tables, the code lists) as well
-                    page.evaluate(OPEN_EXPANDERS)
-                    page.wait_for_timeout(1500)  # let plotly finish drawing
-                    results = run_axe(page, script)
-                    name = f"{slug or 'overzicht'} ({lang})"
-                    titles.setdefault(lang, set()).add(page.title())
-                    declared = page.evaluate("() => document.documentElement.lang")
-                    if declared != lang:
-                        problems.append(f"{name}: <html lang={declared!r}>")
-                    if unnamed := page.evaluate(UNNAMED_CHARTS):
-                        problems.append(f"{name}: {unnamed} chart(s) without a description (alt)")
-                    if faint := page.evaluate(CHART_TEXT_CONTRAST):
-                        problems.append(f"{name}: chart text below 4.5:1, e.g. {faint[:3]}")
-                    report[name] = [
-                        {
-                            "id": v["id"],
-                            "impact": v["impact"],
-                            "nodes": [n["target"] for n in v["nodes"]],
-                        }
-                        for v in results["violations"]
-                    ]
-                    found = failing(results, EXCLUDED)
-                    if found:
-                        problems.append(f"{name}:\n{summary(found)}")
-                context.close()
-        finally:
-            browser.close()
+    with chromium() as browser:
+        for lang in i18n.LANGUAGES:
+            context = browser.new_context(viewport={"width": 1400, "height": 1000})
+            page = context.new_page()
+            for slug in PAGES:
+                visit(page, server, slug, lang, settle_ms=0)
+                if slug == COMPARE:  # the province map too
+                    page.get_by_text(i18n.text("dim.province", lang), exact=True).click()
+                    page.wait_for_selector(".st-key-cmp_map .js-plotly-plot", timeout=30_000)
+                # what sits in closed expanders (the charts' tables, the code lists) as well
+                page.evaluate(OPEN_EXPANDERS)
+                page.wait_for_timeout(1500)  # let plotly finish drawing
+                results = run_axe(page, script)
+                name = f"{slug or 'overzicht'} ({lang})"
+                titles.setdefault(lang, set()).add(page.title())
+                declared = page.evaluate("() => document.documentElement.lang")
+                if declared != lang:
+                    problems.append(f"{name}: <html lang={declared!r}>")
+                if unnamed := page.evaluate(UNNAMED_CHARTS):
+                    problems.append(f"{name}: {unnamed} chart(s) without a description (alt)")
+                if faint := page.evaluate(CHART_TEXT_CONTRAST):
+                    problems.append(f"{name}: chart text below 4.5:1, e.g. {faint[:3]}")
+                report[name] = [
+                    {
+                        "id": v["id"],
+                        "impact": v["impact"],
+                        "nodes": [n["target"] for n in v["nodes"]],
+                    }
+                    for v in results["violations"]
+                ]
+                found = failing(results, EXCLUDED)
+                if found:
+                    problems.append(f"{name}:\n{summary(found)}")
+            context.close()
     REPORT.parent.mkdir(exist_ok=True)
     REPORT.write_text(json.dumps(report, indent=1, ensure_ascii=False), encoding="utf-8")
     assert not problems, "accessibility problems:\n" + "\n".join(problems)

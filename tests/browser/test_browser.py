@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from support import TESTS
-from support.browser import CHROMIUM, FLAGS, PAGES, visit
+from support.browser import PAGES, chromium, visit
 
 from binc.core import i18n
 from dashboard import charts, navigation
@@ -57,31 +57,23 @@ def _show_the_map(page, slug: str) -> int:
 
 
 def test_every_page_in_a_real_browser(server):
-    from playwright.sync_api import sync_playwright
-
     SCREENSHOTS.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
-        try:
-            context = browser.new_context(viewport={"width": 1400, "height": 1000})
-            # every request of every page, worker and web socket in this browser context
-            requested: list[str] = []
-            context.on("request", lambda request: requested.append(request.url))
-            context.on("page", lambda new: new.on("websocket", lambda ws: requested.append(ws.url)))
-            page = context.new_page()
-            for slug in PAGES:
-                requested.clear()
-                visit(page, server, slug)
-                page.screenshot(
-                    path=str(SCREENSHOTS / f"{slug or 'overzicht'}.png"), full_page=True
-                )
-                assert page.locator('[data-testid="stException"]').count() == 0, slug
-                assert page.get_by_text("Page not found").count() == 0, slug
-                assert page.get_by_text("synthetische demogegevens").count() >= 1, slug
-                fills = _show_the_map(page, slug) if slug == COMPARE else None
-                assert any(u.startswith(server) for u in requested), slug  # the recorder works
-                assert _foreign(requested, server) == [], slug
-                # the map: one filled outline per province (after the requests, which may say why not)
-                assert fills in (None, len(charts._provinces())), fills
-        finally:
-            browser.close()
+    with chromium() as browser:
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        # every request of every page, worker and web socket in this browser context
+        requested: list[str] = []
+        context.on("request", lambda request: requested.append(request.url))
+        context.on("page", lambda new: new.on("websocket", lambda ws: requested.append(ws.url)))
+        page = context.new_page()
+        for slug in PAGES:
+            requested.clear()
+            visit(page, server, slug)
+            page.screenshot(path=str(SCREENSHOTS / f"{slug or 'overzicht'}.png"), full_page=True)
+            assert page.locator('[data-testid="stException"]').count() == 0, slug
+            assert page.get_by_text("Page not found").count() == 0, slug
+            assert page.get_by_text("synthetische demogegevens").count() >= 1, slug
+            fills = _show_the_map(page, slug) if slug == COMPARE else None
+            assert any(u.startswith(server) for u in requested), slug  # the recorder works
+            assert _foreign(requested, server) == [], slug
+            # the map: one filled outline per province (after the requests, which may say why not)
+            assert fills in (None, len(charts._provinces())), fills

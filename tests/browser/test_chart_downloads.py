@@ -13,7 +13,7 @@ import struct
 
 import polars as pl
 import pytest
-from support.browser import CHROMIUM, FLAGS
+from support.browser import chromium
 
 from binc.core import i18n
 from binc.export.labels import display_label
@@ -31,33 +31,27 @@ def _png_size(data: bytes) -> tuple[int, int]:
 
 
 def test_the_camera_and_the_csv_button_hand_out_the_view(server, tmp_path):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
-            page.goto(f"{server}/{VIEW}", wait_until="domcontentloaded")
-            chart = page.locator('[data-testid="stPlotlyChart"]').first
-            chart.locator(".main-svg").first.wait_for(timeout=30_000)
-            page.wait_for_timeout(1000)
-            chart.hover()  # the modebar shows on hover
-            camera = chart.locator(
-                f'.modebar-btn[data-title="{i18n.text("plotly.download_png", "nl")}"]'
-            )
-            with page.expect_download(timeout=30_000) as png:
-                camera.click()
-            image = png.value
-            image.save_as(tmp_path / "chart.png")
-            # the chart's table and CSV under it, in its closed expander
-            page.locator('[data-testid="stExpander"] summary').first.click()
-            button = page.get_by_role("button", name=i18n.text("figure.csv", "nl")).first
-            with page.expect_download(timeout=30_000) as csv:
-                button.click()
-            table = csv.value
-            table.save_as(tmp_path / "chart.csv")
-        finally:
-            browser.close()
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+        page.goto(f"{server}/{VIEW}", wait_until="domcontentloaded")
+        chart = page.locator('[data-testid="stPlotlyChart"]').first
+        chart.locator(".main-svg").first.wait_for(timeout=30_000)
+        page.wait_for_timeout(1000)
+        chart.hover()  # the modebar shows on hover
+        camera = chart.locator(
+            f'.modebar-btn[data-title="{i18n.text("plotly.download_png", "nl")}"]'
+        )
+        with page.expect_download(timeout=30_000) as png:
+            camera.click()
+        image = png.value
+        image.save_as(tmp_path / "chart.png")
+        # the chart's table and CSV under it, in its closed expander
+        page.locator('[data-testid="stExpander"] summary').first.click()
+        button = page.get_by_role("button", name=i18n.text("figure.csv", "nl")).first
+        with page.expect_download(timeout=30_000) as csv:
+            button.click()
+        table = csv.value
+        table.save_as(tmp_path / "chart.csv")
 
     stem = table.suggested_filename.removesuffix(".csv")
     assert table.suggested_filename.endswith(".csv")

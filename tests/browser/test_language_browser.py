@@ -26,7 +26,7 @@ import re
 from typing import Any
 
 import pytest
-from support.browser import CHROMIUM, FLAGS, PAGES, visit
+from support.browser import PAGES, chromium, visit
 
 from binc.core import i18n, reference
 from dashboard import navigation, streamlit_texts
@@ -157,42 +157,36 @@ def test_the_check_finds_english_on_a_dutch_page_and_keeps_what_it_must():
 
 
 def test_every_page_speaks_one_language_in_the_browser(server):
-    from playwright.sync_api import sync_playwright
-
     problems: list[str] = []
     titles: dict[str, set[str]] = {}
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
-        try:
-            for lang in i18n.LANGUAGES:
-                page = browser.new_page(viewport={"width": 1400, "height": 1000})
-                seen: list[list[str]] = []
-                for slug in PAGES:
-                    visit(page, server, slug, lang, settle_ms=1000)
-                    name = f"{slug or 'overzicht'} ({lang})"
-                    if (declared := page.evaluate("() => document.documentElement.lang")) != lang:
-                        problems.append(f"{name}: <html lang={declared!r}>")
-                    titles.setdefault(lang, set()).add(page.title())
-                    found = page.evaluate(COLLECT)
-                    if slug == next(iter(PAGES)):  # the sidebar: the same on every page
-                        found += _use_the_sidebar(page)
-                    if slug == TABLES:
-                        found += _use_the_data_table(page)
-                        page.goto(
-                            f"{server}/{slug}?lang={lang}{AT_THE_LIMIT}",
-                            wait_until="domcontentloaded",
-                        )
-                        found += _open_the_dimensions_at_their_limit(page)
-                    seen += found
-                    problems += [
-                        f"{name}: {word!r} in {where} {text!r}"
-                        for where, word, text in sorted(foreign_words(found, lang))
-                    ]
-                if missing := not_shown(seen, lang):
-                    problems.append(f"({lang}) never shown, so not checked: {missing}")
-                page.close()
-        finally:
-            browser.close()
+    with chromium() as browser:
+        for lang in i18n.LANGUAGES:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            seen: list[list[str]] = []
+            for slug in PAGES:
+                visit(page, server, slug, lang, settle_ms=1000)
+                name = f"{slug or 'overzicht'} ({lang})"
+                if (declared := page.evaluate("() => document.documentElement.lang")) != lang:
+                    problems.append(f"{name}: <html lang={declared!r}>")
+                titles.setdefault(lang, set()).add(page.title())
+                found = page.evaluate(COLLECT)
+                if slug == next(iter(PAGES)):  # the sidebar: the same on every page
+                    found += _use_the_sidebar(page)
+                if slug == TABLES:
+                    found += _use_the_data_table(page)
+                    page.goto(
+                        f"{server}/{slug}?lang={lang}{AT_THE_LIMIT}",
+                        wait_until="domcontentloaded",
+                    )
+                    found += _open_the_dimensions_at_their_limit(page)
+                seen += found
+                problems += [
+                    f"{name}: {word!r} in {where} {text!r}"
+                    for where, word, text in sorted(foreign_words(found, lang))
+                ]
+            if missing := not_shown(seen, lang):
+                problems.append(f"({lang}) never shown, so not checked: {missing}")
+            page.close()
     assert not problems, (
         "words of the other language ('Streamlit': one of Streamlit's own texts, see"
         " dashboard/streamlit_texts.py):\n" + "\n".join(problems)
@@ -205,8 +199,6 @@ def test_switching_the_language_on_an_open_page_switches_streamlits_texts_too(se
     """The script stays in the page after the switch to English: it puts Streamlit's English back
     (and stops), and translates again after the switch back. Its translation is also compared
     with dashboard/streamlit_texts.translate for every text of the tables."""
-    from playwright.sync_api import sync_playwright
-
     samples = []
     for key in i18n.texts_of("streamlit", "en"):
         for lang in i18n.LANGUAGES:
@@ -218,29 +210,25 @@ def test_switching_the_language_on_an_open_page_switches_streamlits_texts_too(se
                 [f"{filled}: Tabel", "en"],
             ]
     problems: list[str] = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.goto(f"{server}/?lang=nl", wait_until="domcontentloaded")
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(f"{server}/?lang=nl", wait_until="domcontentloaded")
+        page.wait_for_selector(PAGES[""], timeout=30_000)
+        translated = page.evaluate(
+            "samples => samples.map(([text, lang]) => window.__bincStreamlitTexts.translate(text, lang))",
+            samples,
+        )
+        expected = [streamlit_texts.translate(text, OWN[lang]) for text, lang in samples]
+        assert [(sample, got) for sample, got, want in zip(samples, translated, expected, strict=True)
+                if got != want] == []  # fmt: skip
+        for lang in ("en", "nl"):
+            page.locator('[data-testid="stSidebar"] button', has_text=lang.upper()).click()
+            page.wait_for_function("lang => document.documentElement.lang === lang", arg=lang)
             page.wait_for_selector(PAGES[""], timeout=30_000)
-            translated = page.evaluate(
-                "samples => samples.map(([text, lang]) => window.__bincStreamlitTexts.translate(text, lang))",
-                samples,
-            )
-            expected = [streamlit_texts.translate(text, OWN[lang]) for text, lang in samples]
-            assert [(sample, got) for sample, got, want in zip(samples, translated, expected, strict=True)
-                    if got != want] == []  # fmt: skip
-            for lang in ("en", "nl"):
-                page.locator('[data-testid="stSidebar"] button', has_text=lang.upper()).click()
-                page.wait_for_function("lang => document.documentElement.lang === lang", arg=lang)
-                page.wait_for_selector(PAGES[""], timeout=30_000)
-                page.wait_for_timeout(1500)  # the rerun has drawn the page in the new language
-                found = page.evaluate(COLLECT) + _use_the_sidebar(page)
-                problems += [f"after the switch to {lang}: {word!r} in {where} {text!r}"
-                             for where, word, text in sorted(foreign_words(found, lang))]  # fmt: skip
-        finally:
-            browser.close()
+            page.wait_for_timeout(1500)  # the rerun has drawn the page in the new language
+            found = page.evaluate(COLLECT) + _use_the_sidebar(page)
+            problems += [f"after the switch to {lang}: {word!r} in {where} {text!r}"
+                         for where, word, text in sorted(foreign_words(found, lang))]  # fmt: skip
     assert not problems, "\n".join(problems)
 
 

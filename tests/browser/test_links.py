@@ -12,7 +12,7 @@ import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from support.browser import CHROMIUM, FLAGS
+from support.browser import chromium
 
 from binc.core import i18n
 from binc.export.labels import label_for
@@ -50,6 +50,13 @@ def _settle(page) -> None:
     page.wait_for_timeout(800)  # let the last deltas and plotly land
 
 
+def _load(page, url: str, ready: str = CHART) -> None:
+    """Open `url` and wait until `ready` is drawn and the run is done."""
+    page.goto(url, wait_until="domcontentloaded")
+    page.wait_for_selector(ready, timeout=30_000)
+    _settle(page)
+
+
 def _after(page, *pairs: str) -> None:
     """Wait until the address bar holds every `name=value` of `pairs`, then until the run is done."""
     page.wait_for_url(lambda url: all(pair in url for pair in pairs), timeout=30_000)
@@ -81,9 +88,7 @@ def _choose(page, key: str, option: str) -> None:
 def _reopened(context, url: str, ready: str, keys: list[str]):
     """The copied link in a new tab: a new session."""
     other = context.new_page()
-    other.goto(url, wait_until="domcontentloaded")
-    other.wait_for_selector(ready, timeout=30_000)
-    _settle(other)
+    _load(other, url, ready)
     return other, _view(other, keys)
 
 
@@ -93,21 +98,13 @@ def _notices(page) -> list[str]:
 
 @pytest.fixture
 def browser_context():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
-        try:
-            yield browser.new_context(viewport={"width": 1400, "height": 1000})
-        finally:
-            browser.close()
+    with chromium() as browser:
+        yield browser.new_context(viewport={"width": 1400, "height": 1000})
 
 
 def test_a_copied_link_of_the_regions_page_opens_the_same_view(server, browser_context):
     page = browser_context.new_page()
-    page.goto(f"{server}/{SLUG['compare']}?lang=nl&year=2024", wait_until="domcontentloaded")
-    page.wait_for_selector(CHART, timeout=30_000)
-    _settle(page)
+    _load(page, f"{server}/{SLUG['compare']}?lang=nl&year=2024")
     _choose(page, "f_region", i18n.text("filters.partnership_option", "nl",
                                         name=label_for("partnership", "P03", "nl")))  # fmt: skip
     _after(page, "region=P03")
@@ -131,9 +128,7 @@ def test_a_copied_link_of_the_regions_page_opens_the_same_view(server, browser_c
 
 def test_a_copied_link_of_the_table_builder_opens_the_same_table(server, browser_context):
     page = browser_context.new_page()
-    page.goto(f"{server}/{SLUG['tables']}?lang=en&year=2024", wait_until="domcontentloaded")
-    page.wait_for_selector(TABLE, timeout=30_000)
-    _settle(page)
+    _load(page, f"{server}/{SLUG['tables']}?lang=en&year=2024", TABLE)
     _choose(page, "tables_measure", i18n.text("measure.share", "en"))
     _after(page, "measure=share")
     _choose(page, "tables_by", i18n.text("dim.year", "en"))
@@ -157,10 +152,7 @@ def test_a_copied_link_of_the_table_builder_opens_the_same_table(server, browser
 
 def test_a_menu_link_keeps_the_filters(server, browser_context):
     page = browser_context.new_page()
-    page.goto(f"{server}/{SLUG['compare']}?lang=nl&year=2024&region=P03&level=province",
-              wait_until="domcontentloaded")  # fmt: skip
-    page.wait_for_selector(CHART, timeout=30_000)
-    _settle(page)
+    _load(page, f"{server}/{SLUG['compare']}?lang=nl&year=2024&region=P03&level=province")
     links = page.locator(MENU_LINK)
     assert links.count() == len(navigation.PAGES)
     for i in range(links.count()):
@@ -188,17 +180,13 @@ def test_a_menu_link_keeps_the_filters(server, browser_context):
     href = page.locator(MENU_LINK, has_text=i18n.text("page.outcomes", "nl")).get_attribute("href")
     assert "region=P05" in (href or "")
     other = browser_context.new_page()
-    other.goto(f"{server}/{href}", wait_until="domcontentloaded")
-    other.wait_for_selector(CHART, timeout=30_000)
-    _settle(other)
+    _load(other, f"{server}/{href}")
     assert label_for("partnership", "P05", "nl") in other.evaluate(STATE, ["f_region"])["f_region"]
 
 
 def test_an_unknown_page_says_so_in_the_readers_language(server, browser_context):
     page = browser_context.new_page()
-    page.goto(f"{server}/bestaatniet?lang=nl&year=2024", wait_until="domcontentloaded")
-    page.wait_for_selector(CHART, timeout=30_000)
-    _settle(page)
+    _load(page, f"{server}/bestaatniet?lang=nl&year=2024")
     expected = i18n.text("url.unknown_page", "nl", page="'bestaatniet'",
                          shown=i18n.text("page.overview", "nl"))  # fmt: skip
     assert expected in _notices(page)
@@ -208,9 +196,7 @@ def test_an_unknown_page_says_so_in_the_readers_language(server, browser_context
     assert _query(page.url) == ("/", {"lang": ["nl"], "year": ["2024"]})
 
     # the default page's own slug is the overview, without a notice or a dialog
-    page.goto(f"{server}/{SLUG['overview']}?lang=en", wait_until="domcontentloaded")
-    page.wait_for_selector(CHART, timeout=30_000)
-    _settle(page)
+    _load(page, f"{server}/{SLUG['overview']}?lang=en")
     assert page.locator("h1").first.inner_text() == i18n.text("overview.title", "en")
     assert not _notices(page)
     assert page.get_by_role("dialog").count() == 0
@@ -218,10 +204,7 @@ def test_an_unknown_page_says_so_in_the_readers_language(server, browser_context
 
 def test_an_unknown_choice_in_a_link_is_named_and_dropped(server, browser_context):
     page = browser_context.new_page()
-    page.goto(f"{server}/{SLUG['compare']}?lang=nl&measure=kans&level=province",
-              wait_until="domcontentloaded")  # fmt: skip
-    page.wait_for_selector(CHART, timeout=30_000)
-    _settle(page)
+    _load(page, f"{server}/{SLUG['compare']}?lang=nl&measure=kans&level=province")
     (notice,) = _notices(page)
     assert notice == i18n.text("url.choice_ignored", "nl", choice=i18n.text("compare.measure", "nl"),
                                values="'kans'", shown=i18n.text("measure.trajectories", "nl"))  # fmt: skip

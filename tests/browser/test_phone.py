@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pytest
 from support import TESTS
-from support.browser import CHROMIUM, FLAGS, PAGES, visit
+from support.browser import PAGES, chromium, visit
 
 pytestmark = pytest.mark.browser
 
@@ -63,43 +63,33 @@ MEASURE = r"""() => {
 
 
 def test_every_page_fits_a_phone(server):
-    from playwright.sync_api import sync_playwright
-
     SCREENSHOTS.mkdir(exist_ok=True)
     problems: list[str] = []
     dressed = 0
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
-        try:
-            context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
-            page = context.new_page()
-            for slug in PAGES:
-                visit(page, server, slug, settle_ms=1200)
-                page.screenshot(
-                    path=str(SCREENSHOTS / f"phone_{slug or 'overzicht'}.png"), full_page=True
-                )
-                seen = page.evaluate(MEASURE)
-                name = slug or "overzicht"
-                if seen["scroll"] > seen["client"]:
+    with chromium() as browser:
+        context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+        page = context.new_page()
+        for slug in PAGES:
+            visit(page, server, slug, settle_ms=1200)
+            page.screenshot(
+                path=str(SCREENSHOTS / f"phone_{slug or 'overzicht'}.png"), full_page=True
+            )
+            seen = page.evaluate(MEASURE)
+            name = slug or "overzicht"
+            if seen["scroll"] > seen["client"]:
+                problems.append(f"{name}: {seen['scroll']} px wide on a {seen['client']} px screen")
+            for i, chart in enumerate(seen["charts"]):
+                where = f"{name}, chart {i + 1}"
+                if chart["width"] < 0.9 * seen["content"]:
+                    problems.append(f"{where}: {chart['width']:.0f} of {seen['content']:.0f} px")
+                if chart["short"] > 24:
                     problems.append(
-                        f"{name}: {seen['scroll']} px wide on a {seen['client']} px screen"
+                        f"{where}: the plot stops {chart['short']:.0f} px short of the right edge"
                     )
-                for i, chart in enumerate(seen["charts"]):
-                    where = f"{name}, chart {i + 1}"
-                    if chart["width"] < 0.9 * seen["content"]:
-                        problems.append(
-                            f"{where}: {chart['width']:.0f} of {seen['content']:.0f} px"
-                        )
-                    if chart["short"] > 24:
-                        problems.append(
-                            f"{where}: the plot stops {chart['short']:.0f} px short of the right edge"
-                        )
-                    if chart["cut"]:
-                        problems.append(f"{where}: text cut off at the edge: {chart['cut'][:4]}")
-                    if chart["overlaps"]:
-                        problems.append(f"{where}: parts overlap: {chart['overlaps']}")
-                    dressed += chart["dressed"]
-        finally:
-            browser.close()
+                if chart["cut"]:
+                    problems.append(f"{where}: text cut off at the edge: {chart['cut'][:4]}")
+                if chart["overlaps"]:
+                    problems.append(f"{where}: parts overlap: {chart['overlaps']}")
+                dressed += chart["dressed"]
     assert not problems, "on a phone:\n" + "\n".join(problems)
     assert dressed >= 8, f"only {dressed} charts carry their caption"  # the check itself works

@@ -57,6 +57,12 @@ def release(capsys, data: dict[str, Path], out: Path, *extra: object) -> tuple[i
     )
 
 
+def room_for_one_release(data: dict[str, Path]) -> None:
+    """The config's lifetime limit at 1: one release of ε 1 fits, a second does not."""
+    config = MINI_CONFIG.replace("lifetime_epsilon_limit = 10.0", "lifetime_epsilon_limit = 1.0")
+    data["config"].write_text(config, encoding="utf-8")
+
+
 def ledger(capsys, data: dict[str, Path], *extra: object) -> tuple[int, str, str]:
     return binc(
         capsys, "ledger", "--warehouse", data["warehouse"], "--config", data["config"], *extra
@@ -145,10 +151,7 @@ def test_a_reingest_with_binc_ingest_continues_the_total(data, tmp_path, capsys)
 
 
 def test_a_release_at_the_limit_is_refused_with_the_rule_named(data, tmp_path, capsys):
-    data["config"].write_text(
-        MINI_CONFIG.replace("lifetime_epsilon_limit = 10.0", "lifetime_epsilon_limit = 1.0"),
-        encoding="utf-8",
-    )
+    room_for_one_release(data)
     assert release(capsys, data, tmp_path / "r.duckdb")[0] == 0
     code, out, err = release(capsys, data, tmp_path / "elsewhere" / "r.duckdb")
     one_line(
@@ -177,10 +180,7 @@ def test_a_warehouse_of_the_older_format_is_refused_with_a_request_to_reingest(
 
 def test_two_release_processes_cannot_both_pass(data, tmp_path, ledger_dir):
     """Room for one release; two `binc release` processes at once: exactly one is published."""
-    data["config"].write_text(
-        MINI_CONFIG.replace("lifetime_epsilon_limit = 10.0", "lifetime_epsilon_limit = 1.0"),
-        encoding="utf-8",
-    )
+    room_for_one_release(data)
     processes = [
         binc_process(
             "release",

@@ -42,6 +42,19 @@ PAGES = {
 }
 
 
+@contextlib.contextmanager
+def chromium() -> Iterator[Any]:
+    """Debian's Chromium driven by Playwright (never a browser Playwright downloads), closed after."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
 def visit(page: Any, server: str, slug: str, lang: str = "nl", settle_ms: int = 1500) -> None:
     """Open the page at `slug` in `lang` and wait until it has drawn its content (`PAGES`) and
     Plotly has had `settle_ms` to finish drawing."""
