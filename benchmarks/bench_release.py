@@ -49,6 +49,7 @@ from binc.release.measure import (
     _load_public_keys,
     measuring_connection,
     read_query,
+    spec_sql,
 )
 from binc.release_file import load_release
 from binc.warehouse.schema import SCHEMA_VERSION, connect
@@ -149,7 +150,7 @@ def bare_pass(warehouse: Path) -> float:
         for spec in config.measurements:
             if spec.unit == "dropped_trajectories":
                 continue  # exists only because of bounding
-            con.sql(spec.query.read_text(encoding="utf-8")).to_arrow_table()
+            con.sql(spec_sql(spec)).to_arrow_table()
         return time.perf_counter() - started
 
 

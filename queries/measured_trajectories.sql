@@ -21,6 +21,7 @@
 --   age_band          age at start, banded
 --   family_size_band  household members, banded
 --   end_reason        the end reason, or 'ongoing'
+--   end_group         the end reason's public group (binc/core/dimensions.py END_GROUPS)
 --   follow_up         the follow-up, or 'not_recorded'
 --   status            'ended' or 'ongoing' on $as_of
 --   duration_band     whole months (days / 30.4375) from start to end, or to $as_of when ongoing
@@ -49,6 +50,7 @@ SELECT
     size.family_size_band,
     CASE WHEN m.end_reason IS NULL THEN CAST('ongoing' AS end_reason_key)
          ELSE TRY_CAST(m.end_reason AS end_reason_key) END AS end_reason,
+    end_group.end_group,
     CASE WHEN m.follow_up IS NULL THEN CAST('not_recorded' AS follow_up_key)
          ELSE TRY_CAST(m.follow_up AS follow_up_key) END AS follow_up,
     CAST(CASE WHEN m.end_date IS NULL THEN 'ongoing' ELSE 'ended' END AS status_key) AS status,
@@ -58,6 +60,9 @@ SELECT
     CAST(CASE WHEN o.last_start > m.start_date THEN 'yes' ELSE 'no' END AS care_after_key) AS care_after
 FROM wh.trajectories AS m
 LEFT JOIN other_care AS o ON o.pseudonym = m.pseudonym
+LEFT JOIN rollup_end_group AS end_group
+       ON end_group.end_reason = CASE WHEN m.end_reason IS NULL THEN CAST('ongoing' AS end_reason_key)
+                                      ELSE TRY_CAST(m.end_reason AS end_reason_key) END
 LEFT JOIN band_age_band AS age
        ON age.value = least(greatest(m.age_at_start, 0), $age_open)
 LEFT JOIN band_family_size_band AS size

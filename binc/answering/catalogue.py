@@ -111,7 +111,7 @@ def _measure_defs() -> dict[str, MeasureDef]:
             category="end_reason",
             numerator=_planned(),
             denominator=_ended(),
-            uses=("end_reason", "follow_up"),
+            uses=("end_reason", "end_group", "follow_up"),
         ),
         MeasureDef(
             "share_goals_reached",
@@ -122,7 +122,7 @@ def _measure_defs() -> dict[str, MeasureDef]:
             category="end_reason",
             numerator=("goals_reached",),
             denominator=_ended(),
-            uses=("end_reason", "follow_up"),
+            uses=("end_reason", "end_group", "follow_up"),
         ),
         MeasureDef(
             "share_waiting_within_month",

@@ -5,15 +5,21 @@ the smallest noise variance: (number of noisy cells summed per answer cell) × (
 Because the release's tables are post-processed to agree with each other, every covering table
 would give the same number; the choice decides only the width of the honest interval.
 Ties go to the table declared first in the config, so the choice is deterministic.
+
+A table may hold a public grouping of a dimension instead of its codes (end groups instead of end
+reasons, `ROLLUPS` in binc/core/dimensions.py). It answers a question about that dimension when
+the question only filters it, or takes a ratio over it (`grouped`), with sets of codes that are
+whole groups: "ended as planned" is the groups goals_reached and other_planned.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
+from binc.core.dimensions import members, parent_of
 from binc.core.errors import UserError, shown
 from binc.release_file import Measurement, Release
 
@@ -27,6 +33,17 @@ class Cube:
     domains: tuple[tuple[str, ...], ...]
     values: np.ndarray  # float64 sums of consistent estimates
     cells: np.ndarray  # how many noisy cells each value sums (same shape)
+    # Axes answered by groups: axis -> the measured dimension holding its groups (domains then
+    # hold group codes for that axis).
+    groups: Mapping[str, str] = field(default_factory=dict)
+
+    def codes_of(self, axis: int) -> list[tuple[str, ...]]:
+        """For each code on `axis`, the question's codes it stands for (a group: its members)."""
+        name = self.axes[axis]
+        if name not in self.groups:
+            return [(c,) for c in self.domains[axis]]
+        groups = members(name, self.groups[name])
+        return [groups[g] for g in self.domains[axis]]
 
     @property
     def variance(self) -> np.ndarray:
@@ -41,19 +58,69 @@ def allowed_dimensions(release: Release, unit: str) -> tuple[str, ...]:
     return tuple(dims)
 
 
+def _grouping(
+    m: Measurement, dim: str, wanted: tuple[str, ...] | None, groupable: bool
+) -> tuple[str, list[int]] | None:
+    """(parent dimension, its positions) when `m` answers `dim` by groups, else None."""
+    parent = parent_of(dim)
+    if parent is None or parent not in m.dimensions or not (groupable or wanted is not None):
+        return None
+    domain = m.domains[m.dimensions.index(parent)]
+    groups = members(dim, parent)
+    if wanted is None:
+        return parent, list(range(len(domain)))
+    # Unknown codes are left to `select`, which names them (a refusal should say what is wrong).
+    known = [c for c in wanted if any(c in codes for codes in groups.values())]
+    chosen = [i for i, g in enumerate(domain) if set(groups[g]) & set(known)]
+    if sorted(c for i in chosen for c in groups[domain[i]]) != sorted(known):
+        return None  # the codes cut through a group
+    return parent, chosen
+
+
+def _covers(
+    m: Measurement,
+    needed: Sequence[str],
+    where: Mapping[str, tuple[str, ...]],
+    axes: Sequence[str],
+    grouped: Sequence[str],
+) -> int | None:
+    """How many of `m`'s cells one answer cell sums, or None when `m` cannot answer."""
+    summed = 1
+    for dim in needed:
+        if dim in m.dimensions:
+            continue
+        grouping = _grouping(m, dim, where.get(dim), dim in grouped or dim not in axes)
+        if grouping is None:
+            return None
+        if dim in axes and dim not in grouped:
+            return None
+        summed *= len(grouping[1]) if dim in where else 1
+    for dim, codes in zip(m.dimensions, m.domains, strict=True):
+        child = next((d for d in needed if parent_of(d) == dim and d not in m.dimensions), None)
+        if child is not None:
+            continue
+        if dim not in needed:
+            summed *= len(codes)
+        elif dim in where:
+            summed *= len(where[dim])
+    return summed
+
+
 def choose(
-    release: Release, unit: str, needed: Sequence[str], where: Mapping[str, tuple[str, ...]]
+    release: Release,
+    unit: str,
+    needed: Sequence[str],
+    where: Mapping[str, tuple[str, ...]],
+    axes: Sequence[str] = (),
+    grouped: Sequence[str] = (),
 ) -> Measurement:
     best: tuple[float, Measurement] | None = None
     for m in release.measurements.values():
-        if m.unit != unit or not set(needed) <= set(m.dimensions):
+        if m.unit != unit:
             continue
-        summed = 1
-        for dim, codes in zip(m.dimensions, m.domains, strict=True):
-            if dim not in needed:
-                summed *= len(codes)
-            elif dim in where:
-                summed *= len(where[dim])
+        summed = _covers(m, needed, where, axes, grouped)
+        if summed is None:
+            continue
         cost = summed * m.cell_variance
         if best is None or cost < best[0]:
             best = (cost, m)
@@ -93,52 +160,96 @@ def select(
     where: Mapping[str, tuple[str, ...]],
     fixed: Mapping[str, tuple[str, ...]] | None = None,
     source: Measurement | None = None,
+    grouped: Sequence[str] = (),
 ) -> Cube:
     """Sum the best table's consistent estimates onto `axes`, keeping only `where` codes.
 
     `source` forces the measured table (it must cover the question): an answer and the pattern
-    table that decides its suppression must rest on the same numbers.
+    table that decides its suppression must rest on the same numbers. An axis in `grouped` may
+    come back as groups (a ratio over it needs only whole groups; see `Cube.codes_of`).
     """
     fixed = dict(fixed or {})
+    wanted_codes = {**where, **fixed}
     needed = list(dict.fromkeys([*axes, *where, *fixed]))
-    m = source or choose(release, unit, needed, {**where, **fixed})
-    if not set(needed) <= set(m.dimensions):
-        raise ValueError(f"measured table {m.name} does not cover {needed}")
+    m = source or choose(release, unit, needed, wanted_codes, axes, grouped)
+    # question dimension -> the table dimension that answers it (itself, or its group dimension)
+    answered_by: dict[str, str] = {}
+    positions_of: dict[str, list[int]] = {}
+    for dim in needed:
+        if dim in m.dimensions:
+            answered_by[dim] = dim
+            continue
+        _check_codes(dim, wanted_codes.get(dim))
+        grouping = _grouping(m, dim, wanted_codes.get(dim), dim in grouped or dim not in axes)
+        if grouping is None or (dim in axes and dim not in grouped):
+            raise ValueError(f"measured table {m.name} does not cover {needed}")
+        answered_by[dim] = grouping[0]
+        positions_of[grouping[0]] = grouping[1]
     index = []
     for dim, codes in zip(m.dimensions, m.domains, strict=True):
-        wanted = where.get(dim) or fixed.get(dim)
+        if dim in positions_of:
+            index.append(np.array(positions_of[dim], dtype=np.int64))
+            continue
+        wanted = wanted_codes.get(dim)
         if wanted is None:
             index.append(np.arange(len(codes)))
             continue
         positions = {c: i for i, c in enumerate(codes)}
         missing = [c for c in wanted if c not in positions]
         if missing:
-            raise UserError(
-                f"where {dim}: unknown code(s) {', '.join(map(shown, missing))}; allowed: {_listing(codes)}",
-                reason="unknown_code",
-                dimension=dim,
-                codes=tuple(shown(c) for c in missing),
-            )
+            raise _unknown(dim, missing, codes)
         index.append(np.array(sorted(positions[c] for c in wanted)))
     sub = m.estimate[np.ix_(*index)] if index else m.estimate
-    keep = [m.dimensions.index(a) for a in axes]
+    keep = [m.dimensions.index(answered_by[a]) for a in axes]
     summed_axes = tuple(i for i in range(len(m.dimensions)) if i not in keep)
     cells = int(np.prod([len(index[i]) for i in summed_axes], dtype=np.int64))
     values = sub.sum(axis=summed_axes, dtype=np.float64) if summed_axes else sub.astype(np.float64)
     # after summing, the kept axes are in table order; put them in question order
     order = sorted(range(len(keep)), key=lambda i: keep[i])
     values = np.transpose(values, axes=np.argsort(order)) if len(keep) > 1 else values
-    domains = tuple(
-        tuple(np.array(m.domains[m.dimensions.index(a)])[index[m.dimensions.index(a)]])
-        for a in axes
-    )
+    domains = tuple(tuple(np.array(m.domains[i])[index[i]]) for i in keep)
     return Cube(
         source=m,
         axes=tuple(axes),
         domains=domains,
         values=values,
         cells=np.full(values.shape, cells, dtype=np.float64),
+        groups={a: answered_by[a] for a in axes if answered_by[a] != a},
     )
+
+
+def as_groups(m: Measurement, where: Mapping[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+    """`where` as table `m` holds it: a filter on a dimension it has in groups becomes a filter on
+    those groups (the same trajectories), so suppression is decided on the table that answers."""
+    out: dict[str, tuple[str, ...]] = {}
+    for dim, codes in where.items():
+        parent = parent_of(dim)
+        if dim in m.dimensions or parent is None or parent not in m.dimensions:
+            out[dim] = codes
+            continue
+        groups = members(dim, parent)
+        out[parent] = tuple(sorted(g for g, inside in groups.items() if set(inside) & set(codes)))
+    return out
+
+
+def _unknown(dim: str, missing: Sequence[str], codes: Sequence[str]) -> UserError:
+    return UserError(
+        f"where {dim}: unknown code(s) {', '.join(map(shown, missing))}; allowed: {_listing(codes)}",
+        reason="unknown_code",
+        dimension=dim,
+        codes=tuple(shown(c) for c in missing),
+    )
+
+
+def _check_codes(dim: str, wanted: tuple[str, ...] | None) -> None:
+    """Codes of a dimension answered by its groups must still be codes of that dimension."""
+    parent = parent_of(dim)
+    if wanted is None or parent is None:
+        return
+    codes = [c for group in members(dim, parent).values() for c in group]
+    missing = [c for c in wanted if c not in codes]
+    if missing:
+        raise _unknown(dim, missing, codes)
 
 
 def _listing(codes: Sequence[str], limit: int = 20) -> str:

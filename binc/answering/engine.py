@@ -17,7 +17,7 @@ import polars as pl
 
 from binc.answering import estimates
 from binc.answering.catalogue import MeasureDef, Method, measure_defs
-from binc.answering.cube import Cube, allowed_dimensions, select, with_totals
+from binc.answering.cube import Cube, allowed_dimensions, as_groups, select, with_totals
 from binc.core import reference
 from binc.core.errors import UserError, shown
 from binc.core.table import TOTAL, AnsweredTable, Estimates, UncertaintyRule
@@ -124,13 +124,13 @@ def _answer(
         d.kind,
         d.method == "share",
         by,
-        where,
+        as_groups(cube.source, where),
         domains,
         frame,
         pattern_estimates,
     )
     if d.method == "ratio":
-        frame = _hide_group_shares(release, d, by, where, frame)
+        frame = _hide_group_shares(release, d, by, where, frame, cube)
     if margins and not totals:
         frame = frame.filter(*(pl.col(dim) != TOTAL for dim in by)) if by else frame
     # A shown value whose interval is too wide to read is flagged by the release's rule (defaults
@@ -167,13 +167,24 @@ def _hide_group_shares(
     by: tuple[str, ...],
     where: dict[str, tuple[str, ...]],
     frame: pl.DataFrame,
+    cube: Cube,
 ) -> pl.DataFrame:
     """`frame` (a share of a group of codes, with margins) also hidden where its group count would
     give back a count that the count table of the same breakdown by the category hides
-    (`binc/disclosure/group_shares.py`)."""
+    (`binc/disclosure/group_shares.py`). When the share was taken over groups of the category (end
+    groups for end reasons), the count table is the one by those groups: that is what it adds to."""
     category = d.category
     if category is None or category in where:
         return frame
+    numerator, denominator = (
+        d.numerator,
+        d.denominator or tuple(c for c in _category_domain(release, category) if c != "unknown"),
+    )
+    if category in cube.groups:
+        codes = dict(zip(cube.domains[-1], cube.codes_of(-1), strict=True))
+        category = cube.groups[category]
+        numerator = tuple(g for g, members in codes.items() if set(members) <= set(numerator))
+        denominator = tuple(codes)
     dims = (*by, category)
     try:
         published = answer(release, "trajectories", dims, where, totals=True).frame
@@ -185,13 +196,10 @@ def _hide_group_shares(
     estimated = numbers.frame(dims, True)
     if estimated.select(dims).rows() != published.select(dims).rows():
         raise AssertionError("a count table and its estimates differ in their rows")
-    denominator = d.denominator or tuple(
-        c for c in _category_domain(release, category) if c != "unknown"
-    )
     rows = list(zip(*(frame[dim].to_list() for dim in by), strict=True)) if by else [()]
     suppressed = frame["suppressed"].to_list()
     shown = [row for row, s in zip(rows, suppressed, strict=True) if not s]
-    extra = hidden_group_shares(estimated, hidden, dims, d.numerator, denominator, shown, release.k)
+    extra = hidden_group_shares(estimated, hidden, dims, numerator, denominator, shown, release.k)
     if not extra:
         return frame
     more = pl.Series("extra", [row in extra for row in rows])
@@ -289,8 +297,11 @@ def _ratio(q: _Question) -> tuple[Cube, Estimates]:
         q.where,
         fixed={d.category: den_codes},
         source=q.source,
+        grouped=(d.category,),
     )
-    mask = np.isin(np.array(cube.domains[-1]), d.numerator)
+    # Each code on the category axis (or each group, when the table holds groups) is counted in
+    # the numerator when it is one of the numerator's codes (a group: all of its members are).
+    mask = np.array([set(codes) <= set(d.numerator) for codes in cube.codes_of(-1)], dtype=bool)
     v = cube.source.cell_variance
     num = cube.values[..., mask].sum(-1)
     den = cube.values.sum(-1)

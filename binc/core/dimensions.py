@@ -30,6 +30,7 @@ DIMENSIONS: tuple[str, ...] = (
     "family_situation",
     "family_size_band",
     "end_reason",
+    "end_group",
     "follow_up",
     "duration_band",
     "status",
@@ -52,8 +53,31 @@ STATUS_CODES = ("ended", "ongoing")
 YES_NO = ("yes", "no")
 UNKNOWN_WAITING = "unknown"
 
-# A municipality lies in exactly one province (public reference): a municipality table rolls up.
-ROLLUPS: dict[tuple[str, str], str] = {("municipality", "province"): "province_nis"}
+# End reasons in five public groups: what a partnership's ~500 endings a year can carry under noise.
+# Eight reasons (and 'ongoing') per partnership leave cells of a few dozen, which noise and the k
+# rule hide; the groups answer the questions asked per region (ended as planned, goals reached,
+# family withdrew) with cells large enough to read. Derived from the registered end reason, not
+# a code list of the registration format.
+END_GROUPS: dict[str, tuple[str, ...]] = {
+    "goals_reached": ("goals_reached",),
+    "other_planned": ("goals_partly_reached", "referred_follow_up", "handed_over"),
+    "family_withdrew": ("family_withdrew",),
+    "other_unplanned": ("no_contact", "moved_away", "other"),
+    ONGOING: (ONGOING,),
+}
+
+ENDED_GROUPS = tuple(g for g in END_GROUPS if g != ONGOING)
+
+# Dimensions that are public groupings defined here (labels in the language files).
+GROUP_DIMENSIONS = ("end_group",)
+
+# Public rollups (child, parent): every child code lies in exactly one parent code. A table with
+# the child dimension sums onto the parent; a table with the parent answers questions about sets
+# of child codes that are unions of parent codes (binc/answering/cube.py).
+ROLLUPS: dict[tuple[str, str], str] = {
+    ("municipality", "province"): "province_nis",
+    ("end_reason", "end_group"): "end_group",
+}
 
 
 def known_dimensions() -> tuple[str, ...]:
@@ -72,6 +96,8 @@ def _codes(dimension: str) -> tuple[str, ...]:
         return reference.codes(dimension)
     if dimension == "end_reason":
         return (*reference.codes("end_reason"), ONGOING)
+    if dimension == "end_group":
+        return tuple(END_GROUPS)
     if dimension == "follow_up":
         return (*reference.codes("follow_up"), NOT_RECORDED)
     if dimension == "status":
@@ -82,6 +108,19 @@ def _codes(dimension: str) -> tuple[str, ...]:
         frame = reference.bands().filter(pl.col("dimension") == dimension).sort("sort_order")
         return tuple(frame["code"])
     raise KeyError(dimension)
+
+
+def parent_of(dimension: str) -> str | None:
+    """The dimension `dimension` rolls up to, if any."""
+    return next((parent for child, parent in ROLLUPS if child == dimension), None)
+
+
+def members(child: str, parent: str) -> dict[str, tuple[str, ...]]:
+    """parent code -> its child codes (in the child's order) for a public rollup."""
+    grouped: dict[str, list[str]] = {}
+    for code, group in rollup_map(child, parent).items():
+        grouped.setdefault(group, []).append(code)
+    return {group: tuple(codes) for group, codes in grouped.items()}
 
 
 def domain(dimension: str, years: Sequence[int]) -> tuple[str, ...]:
@@ -119,7 +158,9 @@ def band_lookup(dimension: str) -> tuple[int, pl.DataFrame]:
 
 @cache
 def rollup_map(child: str, parent: str) -> dict[str, str]:
-    """child code -> parent code for a public rollup (municipality -> province)."""
+    """child code -> parent code for a public rollup (municipality -> province, end reason -> group)."""
     column = ROLLUPS[(child, parent)]
+    if (child, parent) == ("end_reason", "end_group"):
+        return {code: group for group, codes in END_GROUPS.items() for code in codes}
     frame = reference.municipalities()
     return dict(zip(frame["municipality_nis"], frame[column], strict=True))

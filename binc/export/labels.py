@@ -12,7 +12,7 @@ from functools import cache
 import polars as pl
 
 from binc.core import i18n, reference
-from binc.core.dimensions import BAND_DIMENSIONS
+from binc.core.dimensions import BAND_DIMENSIONS, GROUP_DIMENSIONS, domain
 from binc.core.reference import LANGUAGES
 from binc.core.table import TOTAL
 
@@ -52,6 +52,16 @@ def _code_table(dimension: str) -> pl.DataFrame | None:
             .rename({"municipality_nis": "code"})
             .with_columns(label_nl=pl.col("name_nl"), label_en=pl.col("name_nl"))
             .sort("code")
+        )
+    elif dimension in GROUP_DIMENSIONS:
+        # A public grouping the release defines: its labels live in the language files.
+        codes = domain(dimension, ())
+        frame = pl.DataFrame(
+            {
+                "code": list(codes),
+                "label_nl": [i18n.text(f"code.{dimension}.{c}", "nl") for c in codes],
+                "label_en": [i18n.text(f"code.{dimension}.{c}", "en") for c in codes],
+            }
         )
     else:
         return None

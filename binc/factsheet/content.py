@@ -21,6 +21,7 @@ import polars as pl
 from binc.answering import TOTAL, answer
 from binc.answering.catalogue import HEADLINES
 from binc.core import i18n, reference
+from binc.core.dimensions import ENDED_GROUPS
 from binc.core.environment import SYNTHETIC_ENV
 from binc.core.errors import TooCostlyToProtectError, UserError, shown
 from binc.core.resources import demo_dir
@@ -35,7 +36,8 @@ TREND_MEASURE = "trajectories"
 BREAKDOWNS: tuple[tuple[str, Mapping[str, tuple[str, ...]]], ...] = (
     ("age_band", {}),
     ("sex", {}),
-    ("end_reason", {"end_reason": reference.codes("end_reason")}),
+    # End reasons in their public groups: what is measured per partnership and province.
+    ("end_group", {"end_group": ENDED_GROUPS}),
     ("duration_band", {"status": ("ended",)}),
 )
 

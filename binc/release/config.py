@@ -40,7 +40,7 @@ class MeasurementSpec:
     consistent_with: tuple[
         str, ...
     ]  # coarser measurements this table is post-processed to agree with
-    query: Path
+    query: Path | None  # None: the marginal template (queries/marginal.sql)
 
 
 @dataclass(frozen=True)
@@ -254,9 +254,12 @@ def _parse_measurement(
         raise _fail(path, where, f"share = {share} must be in (0, 1]")
     anchors = tuple(item.get("consistent_with", ()))
     _check_anchors(anchors, tuple(dims), unit, earlier, path, where)
-    query = queries_dir() / f"{item.get('query', name)}.sql"
-    if not query.is_file():
-        raise _fail(path, where, f"no SQL file {query}; add it or set `query`")
+    # A trajectory marginal without its own SQL file is counted by the template queries/marginal.sql.
+    query: Path | None = queries_dir() / f"{item.get('query', name)}.sql"
+    if query is not None and not query.is_file():
+        if "query" in item or unit != "trajectories":
+            raise _fail(path, where, f"no SQL file {query}; add it or set `query`")
+        query = None
     return MeasurementSpec(
         name=name,
         unit=unit,
@@ -290,10 +293,14 @@ def _check_anchors(
             raise _fail(
                 path, where, f"consistent_with {anchor!r}: only trajectory counts can agree"
             )
-        for dim in spec.dimensions:
-            if dim not in dims and not any((d, dim) in ROLLUPS for d in dims):
-                raise _fail(
-                    path,
-                    where,
-                    f"consistent_with {anchor!r}: its dimension {dim!r} is not in this table",
-                )
+        shared = [
+            d
+            for d in spec.dimensions
+            if d in dims or any((c, d) in ROLLUPS or (d, c) in ROLLUPS for c in dims)
+        ]
+        if not shared:
+            raise _fail(
+                path,
+                where,
+                f"consistent_with {anchor!r}: it shares no dimension with this table",
+            )

@@ -2,8 +2,8 @@
 
 Privacy model point 6. Noise makes tables disagree: the 16 partnerships of a year need not add up
 to that year's directly measured total, and cells can be negative. The config declares for each
-table the coarser measured table(s) it must agree with (`consistent_with`, at most two), in an order
-where coarser tables come first. Each table is then fitted, top-down, to its already fitted anchors:
+table the measured table(s) it must agree with (`consistent_with`, at most two), declared above it:
+the table's sums must equal the anchor's fitted table summed onto the dimensions the two share. Each table is then fitted, top-down, to its already fitted anchors:
 
 1. least squares: additive alternating projections onto the anchors' sums (each cell of a group
    moves by the same amount — the least-squares fit for cells of equal variance);
@@ -64,6 +64,44 @@ def anchor_index(
     if not columns:
         return np.zeros(grid.shape[1], dtype=np.int64)
     return np.ravel_multi_index(tuple(columns), tuple(len(d) for d in anchor_domains))
+
+
+def shared_marginal(
+    dims: Sequence[str],
+    domains: Sequence[Sequence[str]],
+    anchor_dims: Sequence[str],
+    anchor_domains: Sequence[Sequence[str]],
+    anchor_estimate: np.ndarray,
+) -> tuple[tuple[str, ...], tuple[tuple[str, ...], ...], np.ndarray]:
+    """The anchor's fitted table summed onto what it shares with a table (flat, C order).
+
+    An anchor need not be a coarsening of the table: year × partnership × end group agrees with
+    year × partnership and with year × type × end reason × follow-up, the latter summed over type
+    and follow-up and its end reasons summed into their groups. So every margin stays one number
+    while the per-partnership tables leave out breakdowns (type, follow-up, single end reasons)
+    that would spread their budget over cells too small to read (docs/methodology.md)."""
+    table = np.asarray(anchor_estimate).reshape(tuple(len(d) for d in anchor_domains))
+    out_dims: list[str] = []
+    out_domains: list[tuple[str, ...]] = []
+    summed: list[int] = []
+    for axis, (adim, adomain) in enumerate(zip(anchor_dims, anchor_domains, strict=True)):
+        parent = next((p for p in dims if (adim, p) in ROLLUPS), None)
+        if adim in dims or any((child, adim) in ROLLUPS for child in dims):
+            out_dims.append(adim)
+            out_domains.append(tuple(adomain))
+        elif parent is not None:
+            # The table has the groups of this anchor dimension: sum the anchor into them.
+            pdomain = tuple(domains[list(dims).index(parent)])
+            mapping = rollup_map(adim, parent)
+            into = np.zeros((len(adomain), len(pdomain)))
+            into[np.arange(len(adomain)), [pdomain.index(mapping[c]) for c in adomain]] = 1.0
+            table = np.moveaxis(np.tensordot(table, into, axes=([axis], [0])), -1, axis)
+            out_dims.append(parent)
+            out_domains.append(pdomain)
+        else:
+            summed.append(axis)
+    marginal = table.sum(axis=tuple(summed)) if summed else table
+    return tuple(out_dims), tuple(out_domains), np.rint(marginal).astype(np.int64).reshape(-1)
 
 
 def fit_to_anchors(
@@ -196,7 +234,10 @@ def consistent_estimates(
     for name, values in noisy.items():
         groups, targets = [], []
         for anchor in anchors[name]:
-            groups.append(anchor_index(dims[name], domains[name], dims[anchor], domains[anchor]))
-            targets.append(estimates[anchor])
+            shared, shared_domains, target = shared_marginal(
+                dims[name], domains[name], dims[anchor], domains[anchor], estimates[anchor]
+            )
+            groups.append(anchor_index(dims[name], domains[name], shared, shared_domains))
+            targets.append(target)
         estimates[name] = fit_to_anchors(values, groups, targets)
     return estimates

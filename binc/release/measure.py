@@ -20,7 +20,13 @@ from pathlib import Path
 import duckdb
 import numpy as np
 
-from binc.core.dimensions import BAND_DIMENSIONS, band_lookup, domain, known_dimensions
+from binc.core.dimensions import (
+    BAND_DIMENSIONS,
+    band_lookup,
+    domain,
+    known_dimensions,
+    rollup_map,
+)
 from binc.core.resources import queries_dir
 from binc.release.config import MeasurementSpec, ReleaseConfig
 from binc.warehouse.schema import connect, warehouse_version
@@ -69,6 +75,14 @@ def _load_public_keys(con: duckdb.DuckDBPyConnection, config: ReleaseConfig) -> 
             f"CREATE TEMP TABLE key_{dim} AS SELECT CAST(unnest(?) AS {dim}_key) AS {dim}",
             [list(codes)],
         )
+    # The end group of every end reason (a public rollup), for measured_trajectories.sql's join.
+    groups = rollup_map("end_reason", "end_group")
+    con.execute(
+        "CREATE TEMP TABLE rollup_end_group AS SELECT CAST(reason AS end_reason_key) AS end_reason, "
+        "CAST(end_group AS end_group_key) AS end_group "
+        "FROM (SELECT unnest(?) AS reason, unnest(?) AS end_group)",
+        [list(groups), list(groups.values())],
+    )
     for dim in BAND_DIMENSIONS:
         _, lookup = band_lookup(dim)
         con.register("lookup_frame", lookup)
@@ -140,18 +154,30 @@ def bound_contributions(
     return BoundingReport(persons_over_cap=int(persons), rows_dropped=int(dropped))
 
 
+def spec_sql(spec: MeasurementSpec) -> str:
+    """The SQL of one measurement: its own file, or the marginal template over its dimensions."""
+    if spec.query is not None:
+        return spec.query.read_text(encoding="utf-8")
+    allowed = set(known_dimensions())
+    if not spec.dimensions or any(d not in allowed for d in spec.dimensions):
+        raise ValueError(f"{spec.name}: a generated marginal needs known dimensions")
+    columns = ", ".join(spec.dimensions)
+    keys = " CROSS JOIN ".join(f"key_{d}" for d in spec.dimensions)
+    return read_query("marginal").format(columns=columns, keys=keys)
+
+
 def true_marginal(
     con: duckdb.DuckDBPyConnection, spec: MeasurementSpec, config: ReleaseConfig
 ) -> TrueMarginal:
     """Run one measurement's SQL over `bounded_trajectories`; check it returned the full public cube."""
     domains = tuple(domain(d, config.years) for d in spec.dimensions)
-    sql = spec.query.read_text(encoding="utf-8")
+    sql = spec_sql(spec)
     params = {"cap": config.contribution_cap} if "$cap" in sql else None
     result = con.sql(sql, params=params).to_arrow_table()
     counts = result.column("true_count").to_numpy().astype(np.int64)
     expected = int(np.prod([len(d) for d in domains], dtype=np.int64))
     if counts.size != expected:
-        raise RuntimeError(f"{spec.query.name} returned {counts.size} cells, expected {expected}")
+        raise RuntimeError(f"{spec.name} returned {counts.size} cells, expected {expected}")
     # The cells must come in cube order; check each key column against the expected pattern.
     size = expected
     repeat = 1
@@ -161,6 +187,6 @@ def true_marginal(
         )
         want = np.tile(np.repeat(np.array(codes), repeat), size // (repeat * len(codes)))
         if not np.array_equal(got, want):
-            raise RuntimeError(f"{spec.query.name}: cells are not in public-domain order for {dim}")
+            raise RuntimeError(f"{spec.name}: cells are not in public-domain order for {dim}")
         repeat *= len(codes)
     return TrueMarginal(spec=spec, domains=domains, counts=counts)

@@ -6,6 +6,7 @@ import polars as pl
 import streamlit as st
 
 from binc.core import reference
+from binc.core.dimensions import ENDED_GROUPS
 from dashboard import charts, data, panels, tables, ui, view_state
 
 BREAKDOWNS = ("trajectory_type", "partnership", "duration_band", "year")
@@ -45,16 +46,26 @@ else:
 left, right = st.columns(2)
 with left:
     st.subheader(ui.t("outcomes.reasons"))
+    reason_dim = "end_reason"
     reasons = data.try_ask(
         "share", by=("end_reason",), where={**where, "end_reason": reference.codes("end_reason")}
     )
     if isinstance(reasons, str):
+        # Per partnership or province, end reasons are measured in their public groups.
+        grouped = data.try_ask(
+            "share", by=("end_group",), where={**where, "end_group": ENDED_GROUPS}
+        )
+        if not isinstance(grouped, str):
+            reasons, reason_dim = grouped, "end_group"
+    if isinstance(reasons, str):
         ui.explain_refusal(reasons)
     else:
-        frame = tables.chart_frame(reasons, "end_reason", lang=lang)
+        frame = tables.chart_frame(reasons, reason_dim, lang=lang)
         panels.chart(charts.forest(frame, lang, tables.unit(reasons, lang), 1), frame, reasons,
-                     key="out_reasons", name="end-reasons", places=1, category="end_reason",
+                     key="out_reasons", name="end-reasons", places=1, category=reason_dim,
                      title=ui.t("outcomes.reasons"), description=ui.alt(ui.t("outcomes.reasons")))  # fmt: skip
+        if reason_dim == "end_group":
+            st.caption(ui.t("outcomes.reasons_grouped"))
 with right:
     st.subheader(ui.t("outcomes.follow_up"))
     follow = data.try_ask(

@@ -60,7 +60,7 @@ URL = re.compile(r"\w+://\S+")
 
 TABLES = next(page.slug for page in navigation.PAGES if page.name == "tables")
 # Three dimensions, the most the tables page takes: its dropdown then says so.
-AT_THE_LIMIT = "&by=year&by=partnership&by=province"
+AT_THE_LIMIT = "&by=year&by=province&by=sex"
 # Streamlit's texts that the widgets used below show (the control that they were used), each in
 # the page's language.
 SHOWN = ("skip_link", "sidebar", "collapse_sidebar", "expand_sidebar", "link_to_heading", "help_for",

@@ -17,7 +17,7 @@ from support.small_release import small_release, strict_release
 
 from binc.answering import TOTAL, answer
 from binc.answering.catalogue import HEADLINES
-from binc.core import i18n, reference
+from binc.core import i18n
 from binc.core.errors import UserError
 from binc.factsheet import FLANDERS, build, factsheet_pdf, region, regions, render
 from binc.factsheet.content import Cell, Panel, Sheet, interval_text, shown_number
@@ -230,11 +230,17 @@ def test_headlines_are_the_overview_measures_and_the_breakdowns_the_pages_questi
     assert [p.by for p in sheet.breakdowns] == [
         ("age_band",),
         ("sex",),
-        ("end_reason",),
+        ("end_group",),
         ("duration_band",),
     ]
-    end_reasons = sheet.breakdowns[2]
-    assert end_reasons.where["end_reason"] == reference.codes("end_reason")
+    # end reasons in their groups (what is measured per region), the ended ones only
+    end_groups = sheet.breakdowns[2]
+    assert end_groups.where["end_group"] == (
+        "goals_reached",
+        "other_planned",
+        "family_withdrew",
+        "other_unplanned",
+    )
     assert sheet.breakdowns[3].where["status"] == ("ended",)
 
 

@@ -40,8 +40,9 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("binc/release/measure.py", "_quote(str(warehouse))"): (
         "the warehouse path given by the operator, quoted as a SQL literal by _quote"
     ),
-    ("binc/release/measure.py", "spec.query.read_text(encoding='utf-8')"): (
-        "the text of a file in queries/, the SQL a data-protection officer signs off"
+    ("binc/release/measure.py", "spec_sql(spec)"): (
+        "the text of a file in queries/, or queries/marginal.sql with dimension names from "
+        "known_dimensions() (constants in the code) filled in; the SQL a DPO signs off"
     ),
     ("binc/release/measure.py", "read_query('measured_trajectories')"): (
         "the text of queries/measured_trajectories.sql"
