@@ -77,7 +77,7 @@ def _grouping(
     return parent, chosen
 
 
-def _covers(
+def cells_summed(
     m: Measurement,
     needed: Sequence[str],
     where: Mapping[str, tuple[str, ...]],
@@ -118,7 +118,7 @@ def choose(
     for m in release.measurements.values():
         if m.unit != unit:
             continue
-        summed = _covers(m, needed, where, axes, grouped)
+        summed = cells_summed(m, needed, where, axes, grouped)
         if summed is None:
             continue
         cost = summed * m.cell_variance

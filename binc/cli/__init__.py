@@ -22,6 +22,7 @@ COMMANDS: dict[str, str] = {
     "ingest": "validate, pseudonymise and load provider exports",
     "purge": "retention: remove everyone aged 35 or more on a date",
     "subject-access": "every record of one person",
+    "plan": "how precise the release config's questions will be, before any data is touched",
     "release": "measure the declared workload with DP noise, write a release",
     "ledger": "the privacy ledger of a warehouse's data: its releases and lifetime budget",
     "export": "a safe table from a release as CSV, XLSX or Parquet",

@@ -1,0 +1,147 @@
+"""How precise each question's answer will be under a release config, before any data is touched.
+
+The variances are the ones the answering layer puts in its intervals (binc/answering/estimates.py):
+a count summed from `n` cells of a table with noise variance σ² per cell has variance n·σ² (one cell:
+the exact two-sided geometric quantile); a share p = num / (num + rest) has the delta-method variance
+((1 − p)²·Var num + p²·Var rest) / base². The table that answers is the one the answering layer
+chooses (binc/answering/cube.py: the covering table with the smallest variance), found on a
+release skeleton: the config's tables with their domains and noise, and no values. The typical
+sizes (base, share) are public planning figures from the question.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from binc.answering.catalogue import measure_defs
+from binc.answering.cube import cells_summed, choose
+from binc.answering.estimates import Z95
+from binc.core.dimensions import domain
+from binc.core.errors import UserError
+from binc.core.noise import GeometricNoise
+from binc.planning.questions import Question
+from binc.release.config import ReleaseConfig
+from binc.release_file import Measurement, Release
+
+
+@dataclass(frozen=True)
+class Need:
+    """What one question asks of the table that answers it: noisy cells summed per answer cell."""
+
+    table: str
+    numerator_cells: int  # counts: the cells of the count
+    base_cells: int  # shares: the cells of the base (counts: the same as numerator_cells)
+
+
+@dataclass(frozen=True)
+class Expected:
+    question: Question
+    table: str
+    half_width: float  # shares: points; counts: % of the typical value
+
+    @property
+    def ratio(self) -> float:
+        return self.half_width / self.question.target
+
+    @property
+    def met(self) -> bool:
+        return self.half_width <= self.question.target
+
+
+def skeleton(config: ReleaseConfig, epsilons: Mapping[str, float] | None = None) -> Release:
+    """The config's tables with their domains and noise and no values (zeros): enough to choose."""
+    tables = {}
+    for spec in config.measurements:
+        domains = tuple(domain(d, config.years) for d in spec.dimensions)
+        shape = tuple(len(d) for d in domains)
+        epsilon = (epsilons or {}).get(spec.name, spec.epsilon)
+        zeros = np.zeros(shape, dtype=np.int64)
+        tables[spec.name] = Measurement(
+            name=spec.name,
+            unit=spec.unit,
+            dimensions=spec.dimensions,
+            domains=domains,
+            noise=GeometricNoise(epsilon=epsilon, sensitivity=spec.sensitivity),
+            noisy=zeros,
+            estimate=zeros,
+        )
+    return Release(path=None, metadata={}, measurements=tables)
+
+
+def need(release: Release, question: Question, years: Sequence[str]) -> Need:
+    """The table that answers `question` and how many of its cells one answer sums."""
+    d = measure_defs()[question.measure]
+    where = {"year": tuple(years[-question.years :]), **question.where}
+    by = question.by
+    if d.method == "count":
+        needed = list(dict.fromkeys([*by, *where]))
+        table = choose(release, d.source_unit, needed, where, by)
+        cells = _cells(table, needed, where, by, ())
+        return Need(table.name, cells, cells)
+    if d.method == "share":
+        needed = list(dict.fromkeys([*by, *where]))
+        table = choose(release, "trajectories", needed, where, by)
+        cells = _cells(table, needed, where, by, ())
+        last = by[-1]
+        codes = len(where.get(last, table.domains[table.dimensions.index(last)]))
+        return Need(table.name, cells, cells * codes)
+    category = d.category
+    if category is None:
+        raise ValueError(f"{d.name}: a ratio needs its category")
+    denominator = d.denominator or tuple(c for c in domain(category, ()) if c != "unknown")
+    needed = list(dict.fromkeys([*by, category, *where]))
+    axes = (*by, category)
+    base_where = {**where, category: tuple(denominator)}
+    table = choose(release, d.source_unit, needed, base_where, axes, (category,))
+    base = _cells(table, needed, base_where, axes, (category,))
+    numerator = _cells(table, needed, {**where, category: d.numerator}, axes, (category,))
+    return Need(table.name, numerator, base)
+
+
+def _cells(
+    table: Measurement,
+    needed: Sequence[str],
+    where: Mapping[str, tuple[str, ...]],
+    axes: Sequence[str],
+    grouped: Sequence[str],
+) -> int:
+    cells = cells_summed(table, needed, where, axes, grouped)
+    if cells is None:
+        raise UserError(f"table {table.name} cannot answer a question it was chosen for")
+    return cells
+
+
+def half_width(question: Question, need: Need, noise: GeometricNoise) -> float:
+    """The expected 95% half-width: shares in points, counts in % of the typical value."""
+    base = question.typical_base * question.years
+    if not question.is_share:
+        if need.numerator_cells <= 1:
+            return 100 * noise.half_width(0.95) / base
+        return 100 * Z95 * math.sqrt(need.numerator_cells * noise.variance) / base
+    p = question.typical_share
+    numerator = need.numerator_cells * noise.variance
+    rest = (need.base_cells - need.numerator_cells) * noise.variance
+    return 100 * Z95 * math.sqrt((1 - p) ** 2 * numerator + p**2 * rest) / base
+
+
+def expected(
+    config: ReleaseConfig,
+    questions: Sequence[Question],
+    epsilons: Mapping[str, float] | None = None,
+) -> list[Expected]:
+    """Every question's expected half-width under the config (or under other per-table ε)."""
+    release = skeleton(config, epsilons)
+    years = domain("year", config.years)
+    out = []
+    for question in questions:
+        try:
+            asked = need(release, question, years)
+        except UserError as refusal:
+            raise UserError(f"question {question.name!r}: {refusal}") from refusal
+        noise = release.measurements[asked.table].noise
+        out.append(Expected(question, asked.table, half_width(question, asked, noise)))
+    return out
