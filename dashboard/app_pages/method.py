@@ -35,7 +35,7 @@ st.table(
 
 values = {"k": facts.get("k", "–"), "c": facts.get("c", facts.get("contribution_cap", "–")),
           "epsilon": ui.number(facts.get("epsilon_total"), 2)}  # fmt: skip
-for section in ("noise", "suppression", "interval", "budget", "binc", "rights"):
+for section in ("noise", "suppression", "interval", "budget", "measured", "binc", "rights"):
     st.header(ui.t(f"method.{section}_header"))
     st.markdown(ui.t(f"method.{section}_text", **values))
 
