@@ -207,9 +207,9 @@ def questions(release) -> list[tuple[str, list[str], dict[str, str]]]:
     shapes = [
         ("trajectories", ["year", "partnership"], {}),
         ("trajectories", ["partnership", "age_band"], {"year": None}),
-        ("trajectories", ["trajectory_type", "sex"], {"year": None}),
+        ("trajectories", ["province", "sex"], {"year": None}),
         ("trajectories", ["municipality"], {"year": None}),
-        ("share", ["partnership", "end_reason"], {"year": None}),
+        ("share", ["partnership", "end_group"], {"year": None}),
         ("share_planned_end", ["partnership"], {"year": None}),
         ("median_duration_months", ["partnership"], {"year": None}),
         ("survival_6m", ["trajectory_type"], {}),
