@@ -10,8 +10,11 @@ see it (`app_release`: nothing too uncertain, so every interval is drawn)."""
 from __future__ import annotations
 
 import json
+import shutil
 from itertools import pairwise
+from pathlib import Path
 
+import duckdb
 import polars as pl
 import pytest
 from support.small_release import (
@@ -134,35 +137,43 @@ def test_a_too_uncertain_headline_reads_te_onzeker(strict_app_release):
     assert "te onzeker" in cards.values()
 
 
-def _separable(release, measure: str) -> tuple[dict, float] | None:
-    """(Flanders' answer, a rule between its half-width and every drawn partnership's) for a
-    share of the compare page, 2023–2025, when there is such a rule and three partnerships."""
-    question = {"measure": measure, "where": {"year": POOLED}}
-    regions = answer(release, by=("partnership",), **question).frame.filter(~pl.col("suppressed"))
-    whole = answer(release, **question).frame.row(0, named=True)
-    if whole["suppressed"] or regions.height < 3:
-        return None
-    half = (whole["ci_high"] - whole["ci_low"]) / 2
-    narrowest = min(((regions["ci_high"] - regions["ci_low"]) / 2).to_list())
-    return (whole, round((half + narrowest) / 2, 6)) if half < narrowest else None
+def _demo_sized(rule: float) -> Path:
+    """The small release with every estimate times 40 (the demo's size; the noise, and so the
+    intervals' variances, stay the small release's) and the share rule `rule`: Flanders is then
+    clearly more precise than every partnership, whatever the small release's draw."""
+    copy = release_with_rule(rule, 10.0, 10.0)
+    scaled = copy.with_name(f"demo-sized-{rule:g}.duckdb")
+    shutil.copyfile(copy, scaled)
+    con = duckdb.connect(str(scaled))
+    try:
+        tables = [
+            row[0] for row in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()
+        ]
+        for table in (t for t in tables if t.startswith("cells_")):
+            con.execute(f'UPDATE "{table}" SET estimate = estimate * 40')
+    finally:
+        con.close()
+    return scaled
 
 
 def test_no_clearly_higher_or_lower_from_a_too_uncertain_value(monkeypatch):
-    """A rule between the interval of Flanders and those of the partnerships (a share of the compare
-    page, 2023–2025): the whole is drawn as the reference, the partnerships are too uncertain and
-    are neither named clearly higher or lower nor counted among the others. Which share allows such
-    a rule depends on the small release's noise, so the first that does is used."""
-    lenient = load_release(small_release()[0])
-    shares = ("survival_6m", "share_other_care_before", "share_other_care_after",
-              "share_waiting_within_month", "share_planned_end")  # fmt: skip
-    found = next(((m, s) for m in shares if (s := _separable(lenient, m)) is not None), None)
-    assert found is not None, (
-        "no share of the small release has regions less precise than the whole"
-    )
-    measure, (whole, rule) = found
-    monkeypatch.setenv("BINC_RELEASE", str(release_with_rule(rule, 10.0, 10.0)))
+    """A rule between the interval of Flanders and those of the partnerships (survival after 6
+    months, 2023–2025): the whole is drawn as the reference, the partnerships are too uncertain and
+    are neither named clearly higher or lower nor counted among the others."""
+    question = {"measure": "survival_6m", "where": {"year": POOLED}}
+    sized = load_release(_demo_sized(100.0))
+    regions = answer(sized, by=("partnership",), **question).frame.filter(~pl.col("suppressed"))
+    whole = answer(sized, **question).frame.row(0, named=True)
+    half = (whole["ci_high"] - whole["ci_low"]) / 2
+    halves = ((regions["ci_high"] - regions["ci_low"]) / 2).to_list()
+    assert regions.height >= 3
+    assert half < min(halves), "a demo-sized release's regions must be less precise than the whole"
+    rule = round((half + min(halves)) / 2, 6)
+    release = _demo_sized(rule)
+    assert answer(load_release(release), **question).frame.row(0, named=True) == whole
+    monkeypatch.setenv("BINC_RELEASE", str(release))
     monkeypatch.setenv("BINC_SYNTHETIC", "1")
-    at = _open("compare", {"measure": measure, "level": "partnership"})
+    at = _open("compare", {"measure": "survival_6m", "level": "partnership"})
     reading = next(m.value for m in at.markdown if "Duidelijk hoger" in m.value)
     nobody = i18n.text("compare.nobody", "nl")
     assert f"Duidelijk hoger: {nobody}. Duidelijk lager: {nobody}." in reading
