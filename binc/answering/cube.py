@@ -59,22 +59,46 @@ def allowed_dimensions(release: Release, unit: str) -> tuple[str, ...]:
 
 
 def _grouping(
-    m: Measurement, dim: str, wanted: tuple[str, ...] | None, groupable: bool
+    m: Measurement, dim: str, wanted: tuple[str, ...] | None
 ) -> tuple[str, list[int]] | None:
-    """(parent dimension, its positions) when `m` answers `dim` by groups, else None."""
+    """(parent dimension, its positions) when `m` holds `dim` in groups and `wanted` (None: all
+    codes) is a union of whole groups, else None."""
     parent = parent_of(dim)
-    if parent is None or parent not in m.dimensions or not (groupable or wanted is not None):
+    if parent is None or parent not in m.dimensions:
         return None
     domain = m.domains[m.dimensions.index(parent)]
-    groups = members(dim, parent)
     if wanted is None:
         return parent, list(range(len(domain)))
+    groups = members(dim, parent)
     # Unknown codes are left to `select`, which names them (a refusal should say what is wrong).
     known = [c for c in wanted if any(c in codes for codes in groups.values())]
     chosen = [i for i, g in enumerate(domain) if set(groups[g]) & set(known)]
     if sorted(c for i in chosen for c in groups[domain[i]]) != sorted(known):
         return None  # the codes cut through a group
     return parent, chosen
+
+
+def _groupings(
+    m: Measurement,
+    needed: Sequence[str],
+    where: Mapping[str, tuple[str, ...]],
+    axes: Sequence[str],
+    grouped: Sequence[str],
+) -> dict[str, tuple[str, list[int]]] | None:
+    """For each needed dimension `m` holds only in groups: (its group dimension, the positions
+    kept); None when `m` cannot answer (a dimension missing, a set of codes that cuts through a
+    group, or groups where the question breaks down by the codes themselves)."""
+    out = {}
+    for dim in needed:
+        if dim in m.dimensions:
+            continue
+        if dim in axes and dim not in grouped:
+            return None
+        grouping = _grouping(m, dim, where.get(dim))
+        if grouping is None:
+            return None
+        out[dim] = grouping
+    return out
 
 
 def cells_summed(
@@ -85,19 +109,15 @@ def cells_summed(
     grouped: Sequence[str],
 ) -> int | None:
     """How many of `m`'s cells one answer cell sums, or None when `m` cannot answer."""
+    groupings = _groupings(m, needed, where, axes, grouped)
+    if groupings is None:
+        return None
     summed = 1
-    for dim in needed:
-        if dim in m.dimensions:
-            continue
-        grouping = _grouping(m, dim, where.get(dim), dim in grouped or dim not in axes)
-        if grouping is None:
-            return None
-        if dim in axes and dim not in grouped:
-            return None
-        summed *= len(grouping[1]) if dim in where else 1
+    for dim, (_, positions) in groupings.items():
+        summed *= len(positions) if dim in where else 1
+    held_in_groups = {parent for parent, _ in groupings.values()}
     for dim, codes in zip(m.dimensions, m.domains, strict=True):
-        child = next((d for d in needed if parent_of(d) == dim and d not in m.dimensions), None)
-        if child is not None:
+        if dim in held_in_groups:
             continue
         if dim not in needed:
             summed *= len(codes)
@@ -172,19 +192,15 @@ def select(
     wanted_codes = {**where, **fixed}
     needed = list(dict.fromkeys([*axes, *where, *fixed]))
     m = source or choose(release, unit, needed, wanted_codes, axes, grouped)
+    for dim, codes in wanted_codes.items():
+        if dim not in m.dimensions:
+            _check_codes(dim, codes)
+    groupings = _groupings(m, needed, wanted_codes, axes, grouped)
+    if groupings is None:
+        raise ValueError(f"measured table {m.name} does not cover {needed}")
     # question dimension -> the table dimension that answers it (itself, or its group dimension)
-    answered_by: dict[str, str] = {}
-    positions_of: dict[str, list[int]] = {}
-    for dim in needed:
-        if dim in m.dimensions:
-            answered_by[dim] = dim
-            continue
-        _check_codes(dim, wanted_codes.get(dim))
-        grouping = _grouping(m, dim, wanted_codes.get(dim), dim in grouped or dim not in axes)
-        if grouping is None or (dim in axes and dim not in grouped):
-            raise ValueError(f"measured table {m.name} does not cover {needed}")
-        answered_by[dim] = grouping[0]
-        positions_of[grouping[0]] = grouping[1]
+    answered_by = {dim: groupings[dim][0] if dim in groupings else dim for dim in needed}
+    positions_of = dict(groupings.values())
     index = []
     for dim, codes in zip(m.dimensions, m.domains, strict=True):
         if dim in positions_of:
@@ -241,10 +257,10 @@ def _unknown(dim: str, missing: Sequence[str], codes: Sequence[str]) -> UserErro
     )
 
 
-def _check_codes(dim: str, wanted: tuple[str, ...] | None) -> None:
+def _check_codes(dim: str, wanted: tuple[str, ...]) -> None:
     """Codes of a dimension answered by its groups must still be codes of that dimension."""
     parent = parent_of(dim)
-    if wanted is None or parent is None:
+    if parent is None:
         return
     codes = [c for group in members(dim, parent).values() for c in group]
     missing = [c for c in wanted if c not in codes]

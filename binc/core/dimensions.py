@@ -115,6 +115,7 @@ def parent_of(dimension: str) -> str | None:
     return next((parent for child, parent in ROLLUPS if child == dimension), None)
 
 
+@cache
 def members(child: str, parent: str) -> dict[str, tuple[str, ...]]:
     """parent code -> its child codes (in the child's order) for a public rollup."""
     grouped: dict[str, list[str]] = {}

@@ -52,8 +52,8 @@ def divide(config: ReleaseConfig, questions: Sequence[Question]) -> Division:
     sensitivity = {s.name: s.sensitivity for s in config.measurements}
     epsilons = {s.name: s.epsilon for s in config.measurements}
     needed_total = math.inf
+    answers = expected(config, questions, epsilons)
     for _ in range(ROUNDS):
-        answers = expected(config, questions, epsilons)
         used = {a.table for a in answers}
         fixed = sum(e for name, e in epsilons.items() if name not in used)
         # K per table: its worst ratio per unit of noise standard deviation
@@ -79,7 +79,7 @@ def divide(config: ReleaseConfig, questions: Sequence[Question]) -> Division:
         needed_total = fixed + sum(spend(1.0).values())
         new = {**epsilons, **spend(high)}
         settled = all(math.isclose(new[n], epsilons[n], rel_tol=1e-6) for n in used)
-        epsilons = new
-        if settled and {a.table for a in expected(config, questions, new)} == used:
+        epsilons, answers = new, expected(config, questions, new)
+        if settled and {a.table for a in answers} == used:
             break
-    return Division(epsilons, expected(config, questions, epsilons), needed_total)
+    return Division(epsilons, answers, needed_total)
