@@ -288,6 +288,15 @@ def _refusal_detail(name: str, value: object) -> str:
     return str(value)
 
 
+def splits(view: View, breakdowns: Sequence[str]) -> tuple[str, ...]:
+    """The breakdowns a page offers: with a region chosen, none by trajectory type. Per partnership
+    and province the release measures no table with the type besides counts (docs/methodology.md,
+    "What is measured"), so that split could only be refused."""
+    if view.region_dimension is None:
+        return tuple(breakdowns)
+    return tuple(b for b in breakdowns if b != "trajectory_type")
+
+
 def explain_refusal(message: str) -> None:
     """A question refused: outside the release's workload, or too costly to protect; say which in
     plain words, in the reader's language, with the layer's reason."""

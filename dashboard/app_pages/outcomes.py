@@ -16,7 +16,9 @@ view = ui.current_view()
 lang = view.language
 ui.heading("outcomes.title")
 st.write(ui.t("outcomes.intro"))
-breakdown = view_state.selectbox(ui.t("outcomes.breakdown"), "split", BREAKDOWNS, key="out_by",
+# With a region chosen the page opens by start year: a split by partnership would leave the region.
+breakdown = view_state.selectbox(ui.t("outcomes.breakdown"), "split", ui.splits(view, BREAKDOWNS),
+                                 key="out_by", default="year" if view.region_dimension else None,
                                  format_func=ui.labeller("breakdown", lang))  # fmt: skip
 where = view.where(region=breakdown != "partnership")
 
@@ -71,7 +73,9 @@ with right:
     follow = data.try_ask(
         "share", by=("follow_up",), where={**where, "follow_up": RECORDED_FOLLOW_UP}
     )
-    if isinstance(follow, str):
+    if isinstance(follow, str) and view.region_dimension and breakdown != "partnership":
+        st.caption(ui.t("outcomes.follow_up_not_per_region"))
+    elif isinstance(follow, str):
         ui.explain_refusal(follow)
     else:
         frame = tables.chart_frame(follow, "follow_up", lang=lang)

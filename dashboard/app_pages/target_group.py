@@ -17,8 +17,8 @@ st.write(ui.t("target_group.intro"))
 left, right = st.columns(2)
 dim = view_state.radio(ui.t("target_group.dimension"), "dim", DIMENSIONS, key="tg_dim", where=left,
                        horizontal=True, format_func=ui.labeller("dim", lang))  # fmt: skip
-breakdown = view_state.selectbox(ui.t("target_group.breakdown"), "split", BREAKDOWNS, key="tg_by",
-                                 where=right, format_func=ui.labeller("breakdown", lang))  # fmt: skip
+breakdown = view_state.selectbox(ui.t("target_group.breakdown"), "split", ui.splits(view, BREAKDOWNS),
+                                 key="tg_by", where=right, format_func=ui.labeller("breakdown", lang))  # fmt: skip
 
 where = view.where(region=breakdown != "partnership")
 by = (dim,) if breakdown == "none" else (breakdown, dim)

@@ -38,3 +38,21 @@ def test_flanders_shows_the_single_end_reasons() -> None:
     assert i18n.text("outcomes.reasons_grouped", "nl") not in _captions(at)
     shown = _shown(at)
     assert display_label("end_reason", "handed_over", "nl") in shown
+
+
+@pytest.mark.parametrize(("page", "key"), [("outcomes", "out_by"), ("target_group", "tg_by")])
+def test_with_a_region_no_split_by_type_is_offered_and_nothing_is_refused(page: str, key: str):
+    """Per region only counts are measured by trajectory type: the split is not offered, so the
+    page has no refusal to show; Resultaten opens by start year and says follow-up is not measured
+    per region in one line."""
+    refused = i18n.text("error.not_measured", "nl").split("{")[0]
+    by_type = i18n.text("breakdown.trajectory_type", "nl")
+    flanders = open_page(page, {"lang": "nl"})
+    assert by_type in flanders.selectbox(key=key).options
+    at = open_page(page, {"lang": "nl", "region": "P02"})
+    assert not at.exception
+    assert by_type not in at.selectbox(key=key).options
+    assert not [i.value for i in at.info if i.value.startswith(refused)]
+    if page == "outcomes":
+        assert at.selectbox(key=key).value == "year"
+        assert i18n.text("outcomes.follow_up_not_per_region", "nl") in _captions(at)
