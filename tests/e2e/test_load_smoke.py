@@ -13,6 +13,7 @@ benchmark's job, so nothing here asserts on time).
 from __future__ import annotations
 
 import asyncio
+import itertools
 from collections import Counter
 
 import pytest
@@ -109,10 +110,15 @@ def test_five_visitors_changing_filters_get_no_errors(server):
         assert run.elements["alert"] >= 1  # the synthetic-data banner
 
 
-def _delta(element_type: str, **fields) -> bytes:
+_PATHS = itertools.count()
+
+
+def _delta(element_type: str, path: tuple[int, ...] | None = None, **fields) -> bytes:
+    """A new element, at its own place in the main area unless `path` is given."""
     from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
     msg = ForwardMsg()
+    msg.metadata.delta_path[:] = path if path is not None else (0, next(_PATHS))
     getattr(msg.delta.new_element, element_type).SetInParent()
     for name, value in fields.items():
         setattr(getattr(msg.delta.new_element, element_type), name, value)
@@ -140,6 +146,24 @@ def test_the_client_flags_exceptions_error_messages_and_unknown_references():
     ]
     assert run.refusals == 1
     assert run.elements == Counter({"alert": 3, "exception": 1})
+
+
+def test_the_client_counts_what_the_page_shows_at_the_end():
+    """st.empty() filled later: a second element, or a container (a block), at the same place
+    replaces the first, whether or not Streamlit coalesced the two messages."""
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    session = Session("127.0.0.1", 1)
+    run = Run("test", "", 0.0)
+    session._handle(_delta("empty", path=(0, 1)), run, {}, 0.0)
+    session._handle(_delta("markdown", path=(0, 1), body="filled"), run, {}, 0.0)
+    session._handle(_delta("empty", path=(0, 2)), run, {}, 0.0)
+    block = ForwardMsg()
+    block.metadata.delta_path[:] = (0, 2)
+    block.delta.add_block.SetInParent()
+    session._handle(block.SerializeToString(), run, {}, 0.0)
+    session._handle(_delta("dataframe", path=(0, 2, 0)), run, {}, 0.0)
+    assert run.elements == Counter({"markdown": 1, "dataframe": 1})
 
 
 def test_load_summary_counts_server_log_errors():

@@ -88,11 +88,23 @@ class Run:
     seconds: float
     first_delta: float | None = None
     status: int | None = None
-    elements: Counter = field(default_factory=Counter)
+    elements: Counter = field(default_factory=Counter)  # what the page shows at the end of the run
     errors: list[str] = field(default_factory=list)
+    # delta path -> the element kind there: a later delta at the same path replaces it (st.empty()
+    # filled by a container), as in the browser; Streamlit may or may not have coalesced the two
+    placed: dict[tuple[int, ...], str] = field(default_factory=dict)
     refusals: int = 0
     received_bytes: int = 0
     visitor: int = -1  # set by the load driver
+
+
+def _replace(run: Run, path: tuple[int, ...]) -> None:
+    """A new delta at `path` takes the place of the element shown there (if any)."""
+    kind = run.placed.pop(path, None)
+    if kind is not None:
+        run.elements[kind] -= 1
+        if not run.elements[kind]:
+            del run.elements[kind]
 
 
 def _widget(kind: str, proto: Any, sidebar: bool, previous: Widget | None) -> Widget:
@@ -254,9 +266,13 @@ class Session:
             run.errors.append(f"page not found: {msg.page_not_found.page_name!r}")
         elif kind == "script_finished":
             run.status = msg.script_finished
-        elif kind == "delta" and msg.delta.WhichOneof("type") == "new_element":
+        elif kind == "delta" and msg.delta.WhichOneof("type") in ("new_element", "add_block"):
+            _replace(run, tuple(delta_path))
+            if msg.delta.WhichOneof("type") == "add_block":
+                return
             if run.first_delta is None:
                 run.first_delta = time.perf_counter() - started
+            run.placed[tuple(delta_path)] = msg.delta.new_element.WhichOneof("type")
             self._element(
                 msg.delta.new_element, run, widgets, bool(delta_path) and delta_path[0] == SIDEBAR
             )
