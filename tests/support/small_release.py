@@ -21,6 +21,7 @@ from pathlib import Path
 
 import duckdb
 import numpy as np
+import polars as pl
 
 from binc.core.pseudonym_key import PseudonymKey
 from binc.ingest.pipeline import ingest_files
@@ -104,6 +105,35 @@ def strict_release() -> Path:
     """The small release with the shipped rule: most of its values are too uncertain."""
     rule = load_config().uncertainty
     return release_with_rule(rule.share_points, rule.count_relative, rule.median_relative)
+
+
+def split_rule_release(measure: str, by: tuple[str, ...], where: dict) -> Path:
+    """The small release with the shipped rule, except for `measure`'s kind: its limit lies between
+    the half-widths of the values that `answer(release, measure, by=by, where=where)` shows, so
+    that question has values too uncertain *and* values drawn whatever the small release's draw
+    (which values are shown, and how wide they are, differs a little from build to build)."""
+    from binc.answering import answer
+    from binc.release_file import load_release
+
+    release, _ = small_release()
+    answered = answer(load_release(release), measure, by=by, where=where)
+    shown = answered.frame.filter(~pl.col("suppressed"))
+    half = (shown["ci_high"] - shown["ci_low"]) / 2
+    relative = answered.kind in ("count", "median")
+    if relative:  # the rule's limit is a fraction of the value
+        half = half / shown["value"].abs()
+    widths = sorted(set(half.to_list()))
+    if len(widths) < 2:
+        raise AssertionError(f"{measure} by {by} shows fewer than two distinct widths: {widths}")
+    middle = len(widths) // 2
+    limit = (widths[middle - 1] + widths[middle]) / 2
+    rule = load_config().uncertainty
+    limits = {"share_points": rule.share_points, "count_relative": rule.count_relative,
+              "median_relative": rule.median_relative}  # fmt: skip
+    name = f"{answered.kind}_relative" if relative else "share_points"
+    limits[name] = limit
+    return release_with_rule(limits["share_points"], limits["count_relative"],
+                             limits["median_relative"])  # fmt: skip
 
 
 def small_ledger_dir() -> Path:
