@@ -2,9 +2,11 @@
 
 Format: one DuckDB file with
 - `release_metadata(document)`: one row, a JSON document (release id, warehouse version, created at,
-  ε per table and in total, c, k, noise distribution and scale per table, bounding, code version,
+  the mechanism and its budget per table and in total (ε for pure ε-DP; ρ, and the (ε, δ) it
+  implies, for zCDP), c, k, noise distribution and scale per table, bounding, code version,
   composition and lifetime budget, the public domain of every dimension);
-- `measurements`: one row per measured table (name, unit, dimensions, ε, sensitivity, noise);
+- `measurements`: one row per measured table (name, unit, dimensions, ε or ρ, sensitivity,
+  distribution, noise variance, cells);
 - `cells_<name>` per table: `cell` (position in the public cube), one column of codes per
   dimension, `noisy` (the measured count: true count + noise, may be negative) and `estimate` (the
   consistent non-negative integer post-processing of the noisy counts).
@@ -26,7 +28,7 @@ import numpy as np
 import polars as pl
 
 from binc.core.errors import IN_USE, UserError, storage_message, storage_problem
-from binc.core.noise import GeometricNoise
+from binc.core.noise import BUDGET_NAMES, PURE_DP, Noise, noise_for
 
 FORMAT = "binc-release/1"
 
@@ -39,7 +41,7 @@ class Measurement:
     unit: str
     dimensions: tuple[str, ...]
     domains: tuple[tuple[str, ...], ...]
-    noise: GeometricNoise
+    noise: Noise
     noisy: np.ndarray  # int64, shape = domain sizes
     estimate: np.ndarray  # int64 >= 0, same shape, consistent with the other tables
 
@@ -110,7 +112,7 @@ def _write_file(tmp: Path, metadata: dict[str, Any], measurements: dict[str, Mea
         )
         con.execute(
             "CREATE TABLE measurements (name VARCHAR, unit VARCHAR, dimensions VARCHAR[], "
-            "epsilon DOUBLE, sensitivity INTEGER, distribution VARCHAR, alpha DOUBLE, "
+            "epsilon DOUBLE, rho DOUBLE, sensitivity DOUBLE, distribution VARCHAR, "
             "noise_variance DOUBLE, cells BIGINT)"
         )
         for m in measurements.values():
@@ -120,10 +122,10 @@ def _write_file(tmp: Path, metadata: dict[str, Any], measurements: dict[str, Mea
                     m.name,
                     m.unit,
                     list(m.dimensions),
-                    m.noise.epsilon,
+                    m.noise.budget if m.noise.mechanism == PURE_DP else None,
+                    None if m.noise.mechanism == PURE_DP else m.noise.budget,
                     m.noise.sensitivity,
-                    "two_sided_geometric",
-                    m.noise.alpha,
+                    m.noise.mechanism,
                     m.noise.variance,
                     int(m.noisy.size),
                 ],
@@ -197,6 +199,26 @@ def load_release(path: Path | str) -> Release:
     return Release(path=path, metadata=metadata, measurements=measurements)
 
 
+def budget_text(metadata: dict[str, Any]) -> str:
+    """A release's total budget as its metadata states it: "ε 1" (pure ε-DP) or "ρ 0.5 (zCDP,
+    implying (ε 5.72, δ 1e-06)-DP)"; "" for metadata that states none."""
+    if metadata.get("rho_total") is not None:
+        text = f"ρ {metadata['rho_total']:g} (zCDP"
+        if metadata.get("epsilon_at_delta") is not None and metadata.get("delta") is not None:
+            text += f", implying (ε {metadata['epsilon_at_delta']:.2f}, δ {metadata['delta']:g})-DP"
+        return text + ")"
+    if metadata.get("epsilon_total") is not None:
+        return f"ε {metadata['epsilon_total']:g}"
+    return ""
+
+
+def _noise(spec: dict[str, Any]) -> Noise:
+    """A table's noise as its metadata records it (a release without `distribution` is from
+    before zCDP: two-sided geometric)."""
+    mechanism = spec.get("distribution", PURE_DP)
+    return noise_for(mechanism, float(spec[BUDGET_NAMES[mechanism]]), float(spec["sensitivity"]))
+
+
 def _read_measurement(
     con: duckdb.DuckDBPyConnection, name: str, spec: dict[str, Any], domains: dict[str, list[str]]
 ) -> Measurement:
@@ -214,7 +236,7 @@ def _read_measurement(
         unit=spec["unit"],
         dimensions=dims,
         domains=doms,
-        noise=GeometricNoise(epsilon=float(spec["epsilon"]), sensitivity=int(spec["sensitivity"])),
+        noise=_noise(spec),
         noisy=noisy.reshape(shape),
         estimate=data.column("estimate").to_numpy().astype(np.int64).reshape(shape),
     )

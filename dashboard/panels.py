@@ -219,8 +219,19 @@ def technical(*texts: str) -> None:
 
 def technical_notes(*topics: str) -> None:
     """`technical` with the language files' notes on `topics` (tech.suppression, tech.cap,
-    tech.censoring, tech.epsilon), filled in with this release's k, c and ε."""
-    facts = data.facts()
-    values = {"k": facts.get("k", "–"), "c": facts.get("c", facts.get("contribution_cap", "–")),
-              "epsilon": ui.number(facts.get("epsilon_total"), 2)}  # fmt: skip
+    tech.censoring, tech.epsilon), filled in with this release's k, c and budget."""
+    values = release_values(data.facts())
     technical(*(ui.t(f"tech.{topic}", **values) for topic in topics))
+
+
+def release_values(facts: dict[str, Any]) -> dict[str, str]:
+    """k, c and the release's total budget in words, for the texts that name them: "ε = 1,00"
+    under pure ε-DP; ρ and the (ε, δ) it implies under zCDP."""
+    if facts.get("rho_total") is not None:
+        budget = ui.t("method.budget_zcdp", rho=ui.number(facts["rho_total"], 3),
+                      epsilon=ui.number(facts.get("epsilon_at_delta"), 2),
+                      delta=f"{facts.get('delta', 0):.0e}".replace("e-0", "e-"))  # fmt: skip
+    else:
+        budget = ui.t("method.budget_pure", epsilon=ui.number(facts.get("epsilon_total"), 2))
+    return {"k": str(facts.get("k", "–")), "budget": budget,
+            "c": str(facts.get("c", facts.get("contribution_cap", "–")))}  # fmt: skip

@@ -20,6 +20,7 @@ from binc.answering.catalogue import MeasureDef, Method, measure_defs
 from binc.answering.cube import Cube, allowed_dimensions, as_groups, select, with_totals
 from binc.core import reference
 from binc.core.errors import UserError, shown
+from binc.core.noise import DISTRIBUTION_NAMES
 from binc.core.table import TOTAL, AnsweredTable, Estimates, UncertaintyRule
 from binc.disclosure.group_shares import hidden_group_shares
 from binc.disclosure.protect import protect
@@ -140,8 +141,9 @@ def _answer(
     meta = {k: v for k, v in release.metadata.items() if k not in ("domains", "dimension_meanings")}
     m = cube.source
     notes = (
-        f"answered from the measured table {m.name} ({' × '.join(m.dimensions)}; ε {m.noise.epsilon:g}, "
-        f"two-sided geometric noise with variance {m.noise.variance:.1f} per cell)",
+        f"answered from the measured table {m.name} ({' × '.join(m.dimensions)}; "
+        f"{m.noise.budget_text()}, {DISTRIBUTION_NAMES[m.noise.mechanism]} noise with variance "
+        f"{m.noise.variance:.1f} per cell)",
         f"values whose base is below k = {release.k} are suppressed (a share also where the count "
         "table of its breakdown hides its numerator, or where its group count is below k or would "
         "give back a count that table hides), with complementary cells "

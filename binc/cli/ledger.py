@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 from binc.core.environment import LEDGER_DIR_ENV
+from binc.core.noise import zcdp_epsilon
 from binc.release.config import load_config
 from binc.release.ledger import PURE, Entry, LedgerError, LifetimeTotals, open_ledger
 
@@ -57,8 +58,9 @@ def run(args: argparse.Namespace) -> int:
             print("no releases of these data yet")
         for entry in book.entries:
             print(describe(entry))
-        rho_limit = getattr(config, "lifetime_rho_limit", None)
-        for line in totals_lines(book.totals(), config.lifetime_epsilon_limit, rho_limit):
+        rho_limit = config.lifetime_rho_limit
+        lines = totals_lines(book.totals(), config.lifetime_epsilon_limit, rho_limit, config.delta)
+        for line in lines:
             print(line)
     return 0
 
@@ -73,8 +75,10 @@ def describe(entry: Entry) -> str:
 
 
 def totals_lines(
-    totals: LifetimeTotals, epsilon_limit: float, rho_limit: float | None
+    totals: LifetimeTotals, epsilon_limit: float, rho_limit: float | None, delta: float
 ) -> list[str]:
+    """The lifetime totals against the limits; a total in ρ also as the (ε, δ)-DP it implies at
+    the config's δ (only once a zCDP release is among them: for pure releases ε itself says more)."""
     rho_of = "not set" if rho_limit is None else f"{rho_limit:g}"
     accounted = (
         "pure ε-DP: the ε add up"
@@ -85,7 +89,12 @@ def totals_lines(
         f"lifetime: {totals.releases} release(s), accounted in {accounted}",
         f"  ε of pure ε-DP releases: {totals.epsilon_pure:g} of lifetime_epsilon_limit "
         f"{epsilon_limit:g} ({max(epsilon_limit - totals.epsilon_pure, 0.0):g} left)",
-        f"  ρ (zCDP, all releases): {totals.rho:g} of lifetime_rho_limit {rho_of}",
+        f"  ρ (zCDP, all releases): {totals.rho:g} of lifetime_rho_limit {rho_of}"
+        + (
+            ""
+            if totals.pure_only
+            else f"; that is (ε {zcdp_epsilon(totals.rho, delta):.2f}, δ {delta:g})-DP"
+        ),
     ]
 
 

@@ -4,7 +4,9 @@ Reads the `[[question]]`s of the release config (config/release.toml by default;
 measure, its breakdown, the start years, a typical size and a target 95% half-width) and prints,
 per question, the table that will answer it, the target, the expected half-width under the
 config's budget and whether it is met; then the worst ratio of half-width to target and the total
-ε at which every target would be met with these tables. With --divide it also proposes shares of
+budget (ε, or ρ for a zCDP config) at which every target would be met with these tables; then the
+same questions under both noise mechanisms (binc/planning/mechanisms.py: pure ε-DP, zCDP at the
+same ρ, zCDP at the same ε at the config's δ). With --divide it also proposes shares of
 the budget for the tables that answer questions (the others keep theirs) that make the worst ratio
 as small as it can be, with the same table for that division; the data-protection officer puts
 them in the config and signs it as any other change. Shares are in percentage points, counts in %
@@ -20,6 +22,7 @@ from pathlib import Path
 
 from binc.core.resources import default_config
 from binc.planning.budget import divide
+from binc.planning.mechanisms import Setting, settings
 from binc.planning.precision import Expected, expected
 from binc.planning.questions import load_questions
 from binc.release.config import load_config
@@ -41,17 +44,22 @@ def run(args: argparse.Namespace) -> int:
     questions = load_questions(args.config or default_config())
     answers = expected(config, questions)
     division = divide(config, questions)
+    mechanism = "pure ε-DP" if config.budget_name == "epsilon" else f"zCDP, δ {config.delta:g}"
     print(
-        f"under the config's budget (ε {config.epsilon_total:g}, pure ε-DP, c = {config.contribution_cap}):"
+        f"under the config's budget ({config.budget_text()}, {mechanism}, "
+        f"c = {config.contribution_cap}):"
     )
     print(_table(answers))
     worst = max(a.ratio for a in answers)
     met = sum(a.met for a in answers)
     print(f"{met} of {len(answers)} targets met; worst ratio of half-width to target {worst:.2f}")
+    symbol = config.budget_text().split()[0]
     print(
-        f"every target is met at a total ε of {division.needed_total:.2f} "
-        "(tables that answer no question keeping their ε)"
+        f"every target is met at a total {symbol} of {division.needed_total:.3g} "
+        f"(tables that answer no question keeping their {symbol})"
     )
+    print("\nthe same questions under both mechanisms (the config's shares):")
+    print(_comparison(settings(config, questions)))
     if args.divide:
         print(f"\nthe division with the smallest worst ratio ({division.worst_ratio:.2f}):")
         print(_table(division.answers))
@@ -59,9 +67,30 @@ def run(args: argparse.Namespace) -> int:
         used = {a.table for a in division.answers}
         for spec in config.measurements:
             if spec.name in used:
-                share = division.epsilons[spec.name] / config.epsilon_total
+                share = division.budgets[spec.name] / config.budget_total
                 print(f"  {spec.name:24} share = {share:.3f}   (now {spec.share:.3f})")
     return 0 if met == len(answers) else 1
+
+
+def _comparison(columns: Sequence[Setting]) -> str:
+    width = 16
+    lines = [f"  {'question':58} {'target':>7}" + "".join(f" {i + 1:>{width}}" for i in range(3))]
+    for row, question in enumerate(a.question for a in columns[0].answers):
+        unit = "%" if not question.is_share else "pt"
+        cells = "".join(
+            f" {column.answers[row].half_width:{width - 7}.1f} {unit:2} "
+            f"{'met' if column.answers[row].met else '   '}"
+            for column in columns
+        )
+        lines.append(f"  {question.name[:58]:58} {question.target:4.1f} {unit:2}{cells}")
+    lines.append(f"  {'targets met':58} {'':7}" + "".join(f" {c.met:>{width}}" for c in columns))
+    for number, column in enumerate(columns, start=1):
+        lines.append(f"  {number}: {column.guarantee}")
+    lines.append(
+        f"  every target is met at {columns[0].needed}, or at {columns[2].needed} (the tables "
+        "that answer no question keeping their budget of column 1 or 3)"
+    )
+    return "\n".join(lines)
 
 
 def _table(answers: Sequence[Expected]) -> str:

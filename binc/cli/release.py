@@ -54,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
         summary = build_release(args.warehouse, args.out, args.config, synthetic=args.synthetic)
     print(
         f"release {summary.release_id} written to {summary.path}: {summary.measurements} tables, "
-        f"{summary.cells} cells, ε {summary.epsilon_total:g} (lifetime {summary.lifetime_epsilon:g}), "
+        f"{summary.cells} cells, {summary.budget_text} (lifetime {summary.lifetime_text}), "
         f"warehouse {summary.warehouse_version}, {summary.seconds:.1f} s"
     )
     return 0

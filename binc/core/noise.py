@@ -34,8 +34,10 @@ from scipy import optimize
 PURE_DP = "two_sided_geometric"
 ZCDP = "discrete_gaussian"
 MECHANISMS = (PURE_DP, ZCDP)
-# What the release builder declares today: it measures with the pure ε-DP mechanism only.
-DISTRIBUTION = PURE_DP
+# The name of each mechanism's budget, as the config, the ledger and the metadata spell it.
+BUDGET_NAMES = {PURE_DP: "epsilon", ZCDP: "rho"}
+# The noise distribution in words (notes and codebooks are in English; the dashboard has its own).
+DISTRIBUTION_NAMES = {PURE_DP: "two-sided geometric", ZCDP: "discrete Gaussian"}
 
 # The discrete Gaussian's normalising constant, variance and quantiles are sums over |x| <= 12σ + 1:
 # the terms left out are below exp(-72) ≈ 5e-32 of the largest, too small to change a double.
@@ -74,6 +76,14 @@ class GeometricNoise:
     mechanism: ClassVar[str] = PURE_DP
     epsilon: float
     sensitivity: int
+
+    @property
+    def budget(self) -> float:
+        """What the measurement spends: its ε."""
+        return self.epsilon
+
+    def budget_text(self) -> str:
+        return f"ε {self.epsilon:g}"
 
     @property
     def alpha(self) -> float:
@@ -126,6 +136,14 @@ class DiscreteGaussianNoise:
     mechanism: ClassVar[str] = ZCDP
     rho: float
     sensitivity: float  # L2
+
+    @property
+    def budget(self) -> float:
+        """What the measurement spends: its ρ."""
+        return self.rho
+
+    def budget_text(self) -> str:
+        return f"ρ {self.rho:g}"
 
     @property
     def sigma(self) -> float:
@@ -191,6 +209,22 @@ def noise_for(mechanism: str, budget: float, sensitivity: float) -> Noise:
         return GeometricNoise(epsilon=budget, sensitivity=int(sensitivity))
     if mechanism == ZCDP:
         return DiscreteGaussianNoise(rho=budget, sensitivity=sensitivity)
+    raise ValueError(f"unknown noise mechanism {mechanism!r}; known: {', '.join(MECHANISMS)}")
+
+
+def budget_for_variance(mechanism: str, variance: float, sensitivity: float) -> float:
+    """The budget whose noise has (at most) this variance per cell: the inverse of `variance`.
+
+    Pure ε-DP: 2α/(1 − α)² = V with α = exp(−ε/Δ), the root of Vα² − 2(V + 1)α + V = 0 below 1.
+    zCDP: ρ = Δ₂²/(2V), the σ² = V of the discrete Gaussian (whose variance is slightly below σ²,
+    so the noise is at most as wide as asked)."""
+    if not variance > 0:
+        raise ValueError(f"variance must be above 0, not {variance}")
+    if mechanism == PURE_DP:
+        alpha = ((variance + 1) - math.sqrt(2 * variance + 1)) / variance
+        return -sensitivity * math.log(alpha)
+    if mechanism == ZCDP:
+        return sensitivity**2 / (2 * variance)
     raise ValueError(f"unknown noise mechanism {mechanism!r}; known: {', '.join(MECHANISMS)}")
 
 

@@ -18,6 +18,7 @@ from binc.core import i18n
 from binc.core.table import AnsweredTable, UncertaintyRule, with_too_uncertain
 from binc.export.frame import decimals_for
 from binc.export.labels import code_list, display_label
+from binc.release_file import budget_text
 
 # The export contract's version (docs/design.md §8). 2 added the column `too_uncertain`.
 FORMAT = "binc-export/2"
@@ -52,7 +53,7 @@ def citation(table: AnsweredTable) -> str:
     meta = table.release_metadata
     release_id = _first(meta, "release_id", "id", "release") or "unknown release"
     created = _first(meta, "created_at", "created")
-    epsilon = _first(meta, "epsilon_total", "total_epsilon", "epsilon", "rho_total", "rho")
+    budget = budget_text(dict(meta))
     by = ", ".join(table.dimensions) or "total"
     parts = [
         "Opgroeien, BINC '1 Gezin, 1 Plan' statistics",
@@ -60,8 +61,8 @@ def citation(table: AnsweredTable) -> str:
         f"measure {table.measure} by {by}",
     ]
     privacy = []
-    if epsilon is not None:
-        privacy.append(f"privacy budget {epsilon}")
+    if budget:
+        privacy.append(f"privacy budget {budget}")
     k = release_k(meta)
     if k is not None:
         privacy.append(f"cells with base below {k} suppressed")

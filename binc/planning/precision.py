@@ -2,7 +2,7 @@
 
 The variances are the ones the answering layer puts in its intervals (binc/answering/estimates.py):
 a count summed from `n` cells of a table with noise variance σ² per cell has variance n·σ² (one cell:
-the exact two-sided geometric quantile); a share p = num / (num + rest) has the delta-method variance
+the exact quantile of the noise: two-sided geometric or discrete Gaussian); a share p = num / (num + rest) has the delta-method variance
 ((1 − p)²·Var num + p²·Var rest) / base². The table that answers is the one the answering layer
 chooses (binc/answering/cube.py: the covering table with the smallest variance), found on a
 release skeleton: the config's tables with their domains and noise, and no values. The typical
@@ -22,7 +22,7 @@ from binc.answering.cube import cells_summed, choose
 from binc.answering.estimates import Z95
 from binc.core.dimensions import domain
 from binc.core.errors import UserError
-from binc.core.noise import GeometricNoise
+from binc.core.noise import Noise, noise_for
 from binc.planning.questions import Question
 from binc.release.config import ReleaseConfig
 from binc.release_file import Measurement, Release
@@ -52,20 +52,21 @@ class Expected:
         return self.half_width <= self.question.target
 
 
-def skeleton(config: ReleaseConfig, epsilons: Mapping[str, float] | None = None) -> Release:
-    """The config's tables with their domains and noise and no values (zeros): enough to choose."""
+def skeleton(config: ReleaseConfig, budgets: Mapping[str, float] | None = None) -> Release:
+    """The config's tables with their domains and noise and no values (zeros): enough to choose.
+    `budgets`: other ε (or ρ) per table than the config's."""
     tables = {}
     for spec in config.measurements:
         domains = tuple(domain(d, config.years) for d in spec.dimensions)
         shape = tuple(len(d) for d in domains)
-        epsilon = (epsilons or {}).get(spec.name, spec.epsilon)
+        budget = (budgets or {}).get(spec.name, spec.budget)
         zeros = np.zeros(shape, dtype=np.int64)
         tables[spec.name] = Measurement(
             name=spec.name,
             unit=spec.unit,
             dimensions=spec.dimensions,
             domains=domains,
-            noise=GeometricNoise(epsilon=epsilon, sensitivity=spec.sensitivity),
+            noise=noise_for(spec.mechanism, budget, spec.sensitivity),
             noisy=zeros,
             estimate=zeros,
         )
@@ -115,7 +116,7 @@ def _cells(
     return cells
 
 
-def half_width(question: Question, need: Need, noise: GeometricNoise) -> float:
+def half_width(question: Question, need: Need, noise: Noise) -> float:
     """The expected 95% half-width: shares in points, counts in % of the typical value."""
     base = question.typical_base * question.years
     if not question.is_share:
@@ -131,10 +132,10 @@ def half_width(question: Question, need: Need, noise: GeometricNoise) -> float:
 def expected(
     config: ReleaseConfig,
     questions: Sequence[Question],
-    epsilons: Mapping[str, float] | None = None,
+    budgets: Mapping[str, float] | None = None,
 ) -> list[Expected]:
-    """Every question's expected half-width under the config (or under other per-table ε)."""
-    release = skeleton(config, epsilons)
+    """Every question's expected half-width under the config (or under other per-table budgets)."""
+    release = skeleton(config, budgets)
     years = domain("year", config.years)
     out = []
     for question in questions:

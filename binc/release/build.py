@@ -20,7 +20,7 @@ import numpy as np
 import binc
 from binc.core.dimensions import domain, meaning
 from binc.core.errors import UserError
-from binc.core.noise import DISTRIBUTION, GeometricNoise
+from binc.core.noise import PURE_DP, ZCDP, GeometricNoise, Noise, zcdp_epsilon
 from binc.release import ledger
 from binc.release.config import ReleaseConfig, load_config
 from binc.release.consistency import consistent_estimates
@@ -33,12 +33,22 @@ from binc.release.measure import (
 from binc.release_file import FORMAT, Measurement, load_release, write_release
 from binc.warehouse.schema import connect, warehouse_version
 
-COMPOSITION = (
-    "Pure ε-differential privacy, person level (add or remove one person with all records). "
-    "Within a release the tables' ε add up (sequential composition) to epsilon_total. Every "
-    "release re-measures all public years, so releases of the same warehouse add up too: "
-    "lifetime ε = sum over releases (recorded in the privacy ledger of the data, `binc ledger`)."
-)
+COMPOSITION = {
+    PURE_DP: (
+        "Pure ε-differential privacy, person level (add or remove one person with all records). "
+        "Within a release the tables' ε add up (sequential composition) to epsilon_total. Every "
+        "release re-measures all public years, so releases of the same warehouse add up too: "
+        "lifetime ε = sum over releases (recorded in the privacy ledger of the data, `binc ledger`)."
+    ),
+    ZCDP: (
+        "ρ-zero-concentrated differential privacy (zCDP), person level (add or remove one person "
+        "with all records). Within a release the tables' ρ add up to rho_total, which implies "
+        "(ε, δ)-differential privacy with the ε and δ stated beside it. Every release re-measures "
+        "all public years, so releases of the same warehouse add up too: lifetime ρ = sum over "
+        "releases, a pure ε-DP release counting ε²/2 (recorded in the privacy ledger of the data, "
+        "`binc ledger`)."
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -46,8 +56,14 @@ class ReleaseSummary:
     release_id: str
     path: Path
     warehouse_version: str
-    epsilon_total: float
-    lifetime_epsilon: float
+    budget_text: str  # "ε 1" or "ρ 0.5"
+    lifetime: ledger.LifetimeTotals  # of the data, with this release
+
+    @property
+    def lifetime_text(self) -> str:
+        totals = self.lifetime
+        return f"ε {totals.epsilon_pure:g}" if totals.pure_only else f"ρ {totals.rho:g} (zCDP)"
+
     measurements: int
     cells: int
     seconds: float
@@ -58,9 +74,9 @@ def privatise(
 ) -> dict[str, Measurement]:
     """Noisy and consistent tables from true marginals (the true counts are not kept)."""
     noisy: dict[str, np.ndarray] = {}
-    noises: dict[str, GeometricNoise] = {}
+    noises: dict[str, Noise] = {}
     for true in trues:
-        noise = GeometricNoise(epsilon=true.spec.epsilon, sensitivity=true.spec.sensitivity)
+        noise = true.spec.noise
         noisy[true.spec.name] = true.counts + noise.draw(true.counts.size, rng)
         noises[true.spec.name] = noise
     specs = {t.spec.name: t for t in trues}
@@ -95,11 +111,12 @@ def _metadata(
     version: str,
     created: datetime,
     measurements: dict[str, Measurement],
-    lifetime: float,
+    totals: ledger.LifetimeTotals,
 ) -> dict[str, Any]:
     dims = sorted({d for m in measurements.values() for d in m.dimensions})
     dropped = measurements.get("dropped_by_bounding")
     return {
+        **_budget_metadata(config, measurements, totals),
         "format": FORMAT,
         "release_id": release_id,
         "warehouse_version": version,
@@ -112,16 +129,12 @@ def _metadata(
         "config_file": config.path.name,
         "config_digest": "sha256:" + hashlib.sha256(config.path.read_bytes()).hexdigest()[:16],
         "privacy_unit": "person",
-        "epsilon_total": config.epsilon_total,
-        "epsilon_spent": sum(m.noise.epsilon for m in measurements.values()),
-        "lifetime_epsilon": lifetime,
-        "lifetime_epsilon_limit": config.lifetime_epsilon_limit,
-        "composition": COMPOSITION,
+        "composition": COMPOSITION[config.mechanism],
         "contribution_cap": config.contribution_cap,
         "c": config.contribution_cap,
         "k": config.k,
         "years": list(config.years),
-        "noise_distribution": DISTRIBUTION,
+        "noise_distribution": config.mechanism,
         # When the dashboard says "too uncertain" instead of drawing a value (binc.core.table).
         "uncertainty": config.uncertainty.as_metadata(),
         "bounding": {
@@ -137,10 +150,10 @@ def _metadata(
                 "unit": m.unit,
                 "dimensions": list(m.dimensions),
                 "share": config.measurement(m.name).share,
-                "epsilon": m.noise.epsilon,
+                config.budget_name: m.noise.budget,
                 "sensitivity": m.noise.sensitivity,
-                "distribution": DISTRIBUTION,
-                "alpha": m.noise.alpha,
+                "distribution": m.noise.mechanism,
+                **({"alpha": m.noise.alpha} if isinstance(m.noise, GeometricNoise) else {}),
                 "scale": m.noise.scale,
                 "noise_variance": m.noise.variance,
                 "half_width_95": m.noise.half_width(0.95),
@@ -151,6 +164,30 @@ def _metadata(
         },
         "domains": {d: list(domain(d, config.years)) for d in dims},
         "dimension_meanings": {d: meaning(d) for d in dims},
+    }
+
+
+def _budget_metadata(
+    config: ReleaseConfig, measurements: dict[str, Measurement], totals: ledger.LifetimeTotals
+) -> dict[str, Any]:
+    """The release's budget in its mechanism's terms: ε for pure ε-DP; ρ for zCDP, with the
+    (ε, δ)-DP it implies at the config's δ, for this release and for the data's lifetime."""
+    spent = sum(m.noise.budget for m in measurements.values())
+    if config.mechanism == PURE_DP:
+        return {
+            "epsilon_total": config.budget_total,
+            "epsilon_spent": spent,
+            "lifetime_epsilon": totals.epsilon_pure,
+            "lifetime_epsilon_limit": config.lifetime_epsilon_limit,
+        }
+    return {
+        "rho_total": config.budget_total,
+        "rho_spent": spent,
+        "delta": config.delta,
+        "epsilon_at_delta": zcdp_epsilon(config.budget_total, config.delta),
+        "lifetime_rho": totals.rho,
+        "lifetime_rho_limit": config.lifetime_rho_limit,
+        "lifetime_epsilon_at_delta": zcdp_epsilon(totals.rho, config.delta),
     }
 
 
@@ -177,24 +214,23 @@ def build_release(
         )
     release_id = uuid.uuid4().hex
     created = datetime.now(UTC)
-    epsilon = sum(m.epsilon for m in cfg.measurements)
+    budget = sum(m.budget for m in cfg.measurements)
     spend = ledger.Spend(
-        "two_sided_geometric",
-        epsilon,
+        cfg.mechanism,
+        budget,
         tuple(
-            ledger.MeasurementSpend(m.name, m.dimensions, cfg.years, "all", m.epsilon)
+            ledger.MeasurementSpend(m.name, m.dimensions, cfg.years, "all", m.budget)
             for m in cfg.measurements
         ),
     )
     with ledger.open_ledger(warehouse, None) as book:  # the ledger is locked from check to record
         with measuring_connection(warehouse) as (con, version):
-            totals = book.check(spend, cfg.lifetime_epsilon_limit, None)
-            lifetime = totals.epsilon_pure
+            totals = book.check(spend, cfg.lifetime_epsilon_limit, cfg.lifetime_rho_limit)
             bound_contributions(con, cfg, salt=release_id, as_of=created.date())
             trues = [true_marginal(con, spec, cfg) for spec in cfg.measurements]
         measurements = privatise(trues, rng)
         del trues  # the true counts go no further
-        metadata = _metadata(cfg, release_id, version, created, measurements, lifetime)
+        metadata = _metadata(cfg, release_id, version, created, measurements, totals)
         metadata["synthetic"] = synthetic
         metadata["ledger"] = totals.as_metadata()
         # The ledger line is written once the new file is complete and before it replaces the old
@@ -209,8 +245,8 @@ def build_release(
         release_id=release_id,
         path=out,
         warehouse_version=version,
-        epsilon_total=epsilon,
-        lifetime_epsilon=lifetime,
+        budget_text=cfg.budget_text(budget),
+        lifetime=totals,
         measurements=len(measurements),
         cells=sum(int(m.noisy.size) for m in measurements.values()),
         seconds=time.perf_counter() - started,

@@ -1,7 +1,8 @@
 """The release config (config/release.toml): the whole privacy story of a release, declared in one place.
 
-It states the privacy unit, the total privacy loss ε and how it is split over the measured
-marginals, the contribution cap c, the suppression threshold k, the public years, the workload and
+It states the privacy unit, the noise mechanism (pure ε-DP with the two-sided geometric, the
+default, or ρ-zCDP with the discrete Gaussian), the release's total budget (ε or ρ) and how it is
+split over the measured marginals, the contribution cap c, the suppression threshold k, the public years, the workload and
 the rule for values too uncertain to draw (`[uncertainty]`).
 This module reads it and refuses anything outside the rules, naming the rule and how to fix it —
 a privacy knob that only warns is no knob at all.
@@ -18,11 +19,14 @@ from typing import Any
 
 from binc.core.dimensions import ROLLUPS, known_dimensions
 from binc.core.errors import UserError
+from binc.core.noise import BUDGET_NAMES, MECHANISMS, PURE_DP, ZCDP, Noise, noise_for
 from binc.core.resources import default_config, queries_dir
 from binc.core.table import UncertaintyRule
 
 UNITS = ("trajectories", "children", "dropped_trajectories")
-NOISE = "two_sided_geometric"
+# The δ at which a zCDP release states the (ε, δ)-DP its ρ implies, unless the config names one:
+# well below 1 / (the number of children in the register).
+DEFAULT_DELTA = 1e-6
 # Rounding slack when the shares are decimal fractions that should add up to exactly 1.
 BUDGET_TOLERANCE = 1e-9
 
@@ -34,27 +38,45 @@ class MeasurementSpec:
     name: str
     unit: str  # trajectories | children | dropped_trajectories
     dimensions: tuple[str, ...]
-    share: float  # fraction of the release's ε
-    epsilon: float
-    sensitivity: int  # L1: how much one person can change the whole table
+    share: float  # fraction of the release's budget
+    mechanism: str  # two_sided_geometric | discrete_gaussian
+    budget: float  # share × the release's total: ε (pure ε-DP) or ρ (zCDP)
+    sensitivity: float  # how much one person can change the whole table: L1 (pure), L2 (zCDP)
     consistent_with: tuple[
         str, ...
     ]  # coarser measurements this table is post-processed to agree with
     query: Path | None  # None: the marginal template (queries/marginal.sql)
 
+    @property
+    def noise(self) -> Noise:
+        return noise_for(self.mechanism, self.budget, self.sensitivity)
+
 
 @dataclass(frozen=True)
 class ReleaseConfig:
     path: Path
-    epsilon_total: float
+    mechanism: str  # two_sided_geometric (pure ε-DP) | discrete_gaussian (ρ-zCDP)
+    budget_total: float  # ε_total or ρ_total
     contribution_cap: int
     k: int
     first_year: int
     last_year: int
     lifetime_epsilon_limit: float
+    lifetime_rho_limit: float | None  # required for zCDP
     measurements: tuple[MeasurementSpec, ...]
     # When a shown value is "too uncertain" to read (the dashboard says so instead of drawing it).
     uncertainty: UncertaintyRule
+    delta: float = DEFAULT_DELTA  # zCDP: the δ of the (ε, δ) its ρ is stated as
+
+    @property
+    def budget_name(self) -> str:
+        """epsilon | rho: the budget's name in the config, the ledger and the metadata."""
+        return BUDGET_NAMES[self.mechanism]
+
+    def budget_text(self, budget: float | None = None) -> str:
+        """ "ε 1" or "ρ 0.5": the release's total (or `budget`) as people read it."""
+        value = self.budget_total if budget is None else budget
+        return f"{'ε' if self.mechanism == PURE_DP else 'ρ'} {value:g}"
 
     @property
     def years(self) -> tuple[int, ...]:
@@ -75,6 +97,18 @@ def sensitivity(unit: str, dimensions: tuple[str, ...], cap: int) -> int:
     if unit == "children" and not dimensions:
         return 1
     return cap
+
+
+def l2_sensitivity(unit: str, dimensions: tuple[str, ...], cap: int) -> float:
+    """L2 sensitivity under adding or removing one person (what the discrete Gaussian needs).
+
+    - trajectory counts and dropped trajectories: up to c in one cell → c (spread over cells the
+      norm is smaller; one cell is the worst case);
+    - distinct children: 1 in each of at most c cells → √c (1 without dimensions).
+    """
+    if unit == "children":
+        return 1.0 if not dimensions else math.sqrt(cap)
+    return float(cap)
 
 
 def _fail(path: Path, where: str, message: str) -> UserError:
@@ -116,11 +150,25 @@ def parse_config(raw: Mapping[str, Any], path: Path) -> ReleaseConfig:
         raise _fail(
             path, "[privacy] unit", "the privacy unit must be 'person' (docs/design.md §4, point 1)"
         )
-    if privacy.get("noise", NOISE) != NOISE:
-        raise _fail(path, "[privacy] noise", f"only {NOISE!r} is implemented")
-    epsilon_total = float(_require(privacy, "epsilon_total", (int, float), path, "[privacy]"))
-    if not (math.isfinite(epsilon_total) and epsilon_total > 0):
-        raise _fail(path, "[privacy] epsilon_total", "must be a positive number, e.g. 1.0")
+    mechanism = privacy.get("noise", PURE_DP)
+    if mechanism not in MECHANISMS:
+        raise _fail(
+            path,
+            "[privacy] noise",
+            f"{mechanism!r} is unknown; allowed: {', '.join(map(repr, MECHANISMS))}",
+        )
+    total_key = f"{BUDGET_NAMES[mechanism]}_total"
+    other_key = f"{BUDGET_NAMES[ZCDP if mechanism == PURE_DP else PURE_DP]}_total"
+    if other_key in privacy:
+        raise _fail(
+            path,
+            f"[privacy] {other_key}",
+            f"noise = {mechanism!r} spends {total_key}; remove {other_key} (one budget per release)",
+        )
+    budget_total = float(_require(privacy, total_key, (int, float), path, "[privacy]"))
+    if not (math.isfinite(budget_total) and budget_total > 0):
+        example = "1.0" if mechanism == PURE_DP else "0.5"
+        raise _fail(path, f"[privacy] {total_key}", f"must be a positive number, e.g. {example}")
     cap = _require(privacy, "contribution_cap", int, path, "[privacy]")
     if cap < 1:
         raise _fail(
@@ -136,8 +184,25 @@ def parse_config(raw: Mapping[str, Any], path: Path) -> ReleaseConfig:
             f"k = {k} is not allowed; the suppression threshold must be at least 1",
         )
     lifetime = float(_require(privacy, "lifetime_epsilon_limit", (int, float), path, "[privacy]"))
-    if not (math.isfinite(lifetime) and lifetime >= epsilon_total):
+    if not (math.isfinite(lifetime) and lifetime > 0):
+        raise _fail(path, "[privacy] lifetime_epsilon_limit", "must be a positive number")
+    if mechanism == PURE_DP and lifetime < budget_total:
         raise _fail(path, "[privacy] lifetime_epsilon_limit", "must be at least epsilon_total")
+    rho_limit = None
+    if mechanism == ZCDP or "lifetime_rho_limit" in privacy:
+        rho_limit = float(_require(privacy, "lifetime_rho_limit", (int, float), path, "[privacy]"))
+        if not (math.isfinite(rho_limit) and rho_limit > 0):
+            raise _fail(path, "[privacy] lifetime_rho_limit", "must be a positive number")
+        if mechanism == ZCDP and rho_limit < budget_total:
+            raise _fail(path, "[privacy] lifetime_rho_limit", "must be at least rho_total")
+    delta = float(privacy.get("delta", DEFAULT_DELTA))
+    if not 0 < delta < 1e-3:
+        raise _fail(
+            path,
+            "[privacy] delta",
+            f"δ = {delta:g} is not allowed; the δ a zCDP release is stated at is above 0 and "
+            "below 0.001 (e.g. 1e-6)",
+        )
 
     domain = raw.get("domain")
     if not isinstance(domain, Mapping):
@@ -157,25 +222,30 @@ def parse_config(raw: Mapping[str, Any], path: Path) -> ReleaseConfig:
     allowed = set(known_dimensions())
     specs: list[MeasurementSpec] = []
     for index, item in enumerate(items, start=1):
-        specs.append(_parse_measurement(item, index, specs, allowed, epsilon_total, cap, path))
+        specs.append(
+            _parse_measurement(item, index, specs, allowed, (mechanism, budget_total), cap, path)
+        )
 
     total_share = sum(s.share for s in specs)
     if total_share > 1 + BUDGET_TOLERANCE:
         raise UserError(
             f"{path}: budget ledger: the measurements' shares add up to {total_share:.4f} of "
-            f"epsilon_total = {epsilon_total} (ε {total_share * epsilon_total:.4f}); the rule is that "
-            "they may not exceed 1 — lower some `share` values"
+            f"{total_key} = {budget_total} ({total_share * budget_total:.4f}); the "
+            "rule is that they may not exceed 1 — lower some `share` values"
         )
     return ReleaseConfig(
         path=path,
-        epsilon_total=epsilon_total,
+        mechanism=mechanism,
+        budget_total=budget_total,
         contribution_cap=cap,
         k=k,
         first_year=first,
         last_year=last,
         lifetime_epsilon_limit=lifetime,
+        lifetime_rho_limit=rho_limit,
         measurements=tuple(specs),
         uncertainty=uncertainty,
+        delta=delta,
     )
 
 
@@ -223,10 +293,11 @@ def _parse_measurement(
     index: int,
     earlier: list[MeasurementSpec],
     allowed: set[str],
-    epsilon_total: float,
+    budget: tuple[str, float],
     cap: int,
     path: Path,
 ) -> MeasurementSpec:
+    """One `[[measurement]]`; `budget`: the release's (mechanism, total)."""
     where = f"measurement #{index}"
     if not isinstance(item, Mapping):
         raise _fail(path, where, "must be a table")
@@ -265,8 +336,13 @@ def _parse_measurement(
         unit=unit,
         dimensions=tuple(dims),
         share=share,
-        epsilon=share * epsilon_total,
-        sensitivity=sensitivity(unit, tuple(dims), cap),
+        mechanism=budget[0],
+        budget=share * budget[1],
+        sensitivity=(
+            sensitivity(unit, tuple(dims), cap)
+            if budget[0] == PURE_DP
+            else l2_sensitivity(unit, tuple(dims), cap)
+        ),
         consistent_with=anchors,
         query=query,
     )

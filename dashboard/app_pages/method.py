@@ -6,7 +6,7 @@ import polars as pl
 import streamlit as st
 
 from binc.core import i18n
-from dashboard import data, ui
+from dashboard import data, panels, ui
 
 view = ui.current_view()
 lang = view.language
@@ -33,16 +33,15 @@ st.table(
     )
 )
 
-values = {"k": facts.get("k", "–"), "c": facts.get("c", facts.get("contribution_cap", "–")),
-          "epsilon": ui.number(facts.get("epsilon_total"), 2)}  # fmt: skip
+values = panels.release_values(facts)
 for section in ("noise", "suppression", "interval", "budget", "measured", "binc", "rights"):
     st.header(ui.t(f"method.{section}_header"))
     st.markdown(ui.t(f"method.{section}_text", **values))
 
 # The symbols (ε, c, k) and the measured tables, for whoever wants them: the text above says the
 # same in words and numbers.
-symbols = [(ui.t("method.epsilon"), values["epsilon"]), (ui.t("method.c"), str(values["c"])),
-           (ui.t("method.k"), str(values["k"]))]  # fmt: skip
+symbols = [(ui.t("method.epsilon"), values["budget"]), (ui.t("method.c"), values["c"]),
+           (ui.t("method.k"), values["k"])]  # fmt: skip
 with st.expander(ui.t("tech.title")):
     for note in ("suppression", "cap", "epsilon"):
         st.markdown(ui.t(f"tech.{note}", **values))
@@ -50,11 +49,15 @@ with st.expander(ui.t("tech.title")):
                            ui.t("method.value"): [r[1] for r in symbols]}))  # fmt: skip
     st.markdown(f"**{ui.t('method.tables_header')}**")
     measured = facts.get("measurements") or {}
+    # Each table's share of the budget: ε under pure ε-DP, ρ under zCDP (a symbol, in no language).
+    budget_name, budget_symbol = (
+        ("rho", "ρ") if facts.get("rho_total") is not None else ("epsilon", "ε")
+    )
     order = facts.get("measurement_order") or list(measured)
     # In words, not the config's internal table names: what is counted, broken down by what.
     st.dataframe(pl.DataFrame({
         ui.t("method.table_unit"): [ui.t(f"unit.{measured[n].get('unit', 'trajectories')}") for n in order],
         ui.t("method.table_dimensions"): [" × ".join(ui.t(f"dim.{d}") for d in measured[n]["dimensions"]) or "–"
                                            for n in order],
-        ui.t("method.table_epsilon"): [ui.number(measured[n]["epsilon"], 3) for n in order],
+        budget_symbol: [ui.number(measured[n][budget_name], 3) for n in order],
     }), hide_index=True)  # fmt: skip

@@ -60,7 +60,7 @@ def lines(path: Path) -> list[dict]:
 
 def release(warehouse: Path, out: Path, cfg: Path) -> float:
     out.parent.mkdir(parents=True, exist_ok=True)
-    return build_release(warehouse, out, cfg).lifetime_epsilon
+    return build_release(warehouse, out, cfg).lifetime.epsilon_pure
 
 
 def spend(mechanism: str = PURE, budget: float = 1.0) -> Spend:
@@ -209,7 +209,7 @@ def test_a_moved_ledger_directory_refuses_until_it_is_pointed_at(three_releases,
     shutil.move(path.parent, moved)
     refused(warehouse, cfg, "missing", "--ledger-dir or BINC_LEDGER_DIR")
     with use_ledger_dir(moved):
-        assert build_release(warehouse, tmp_path / "r.duckdb", cfg).lifetime_epsilon == 4.0
+        assert build_release(warehouse, tmp_path / "r.duckdb", cfg).lifetime.epsilon_pure == 4.0
 
 
 def test_an_edited_line_breaks_the_hash_chain(three_releases):
