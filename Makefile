@@ -32,12 +32,14 @@ lint: setup
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/mypy
 
+# On both cores (pytest-xdist); the tests that drive chromium run one after another on one worker
+# (tests/conftest.py), the rest are shared out.
 test: lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 # The inner loop: exact-behaviour specs and the dashboard's pages in AppTest (well under a minute).
 test-fast: setup
-	$(BIN)/python -m pytest -q tests/spec tests/app
+	$(BIN)/python -m pytest -q -n 2 tests/spec tests/app
 
 # Known vulnerabilities in the installed dependencies (pip-audit); fails only on a finding, and
 # says so loudly when the vulnerability service cannot be reached (BINC_AUDIT_STRICT=1: fail then too).
@@ -51,7 +53,7 @@ bench: setup
 	$(BIN)/python benchmarks/bench_dashboard.py --runs 10 --fresh 5
 	$(BIN)/python benchmarks/load_serve.py --sessions 50 --duration 60
 
-# Every benchmark script at a tiny size (about a minute and a half on 2 cores): each must exit 0
+# Every benchmark script at a tiny size (about a minute on 2 cores, two at a time): each must exit 0
 # and print its figures, so the scripts cannot rot. CI runs it.
 bench-smoke: setup
 	$(BIN)/python benchmarks/smoke.py

@@ -31,12 +31,21 @@ TESTS = Path(__file__).resolve().parent
 FOLDER_MARKERS = {"statistical": "slow", "browser": "browser"}
 
 
+# The tests that drive chromium run one after another on one worker when the suite runs on both
+# cores (`make test`: pytest -n 2 --dist loadgroup): two browsers with their servers at once make
+# the page timings they wait on too slow.
+CHROMIUM_GROUP = pytest.mark.xdist_group("chromium")
+CHROMIUM_MODULES = {"test_proxy.py"}
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if item.path.is_relative_to(TESTS):
             folder = item.path.relative_to(TESTS).parts[0]
             if folder in FOLDER_MARKERS:
                 item.add_marker(FOLDER_MARKERS[folder])
+            if folder == "browser" or item.path.name in CHROMIUM_MODULES:
+                item.add_marker(CHROMIUM_GROUP)
 
 
 @pytest.fixture(scope="session")
