@@ -8,6 +8,7 @@ codes sorted), so the same question always returns the identical table however i
 from __future__ import annotations
 
 import hashlib
+import itertools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -134,6 +135,8 @@ def _answer(
         frame = _hide_group_shares(release, d, by, where, frame, cube)
     if margins and not totals:
         frame = frame.filter(*(pl.col(dim) != TOTAL for dim in by)) if by else frame
+    if totals and by and d.method != "share":
+        frame = _margins_as_asked(release, d, by, where, frame)
     # A shown value whose interval is too wide to read is flagged by the release's rule (defaults
     # for a release written before the rule existed); the value and interval stay.
     rule = UncertaintyRule.from_metadata(release.metadata)
@@ -161,6 +164,50 @@ def _answer(
         notes=notes,
         filters=dict(where),
     )
+
+
+def _margins_as_asked(
+    release: Release,
+    d: MeasureDef,
+    by: tuple[str, ...],
+    where: dict[str, tuple[str, ...]],
+    frame: pl.DataFrame,
+) -> pl.DataFrame:
+    """The TOTAL rows of `frame` with the interval (and value) of the same number asked on its own.
+
+    A margin is one number everywhere (the tables agree on what they share), but the table that
+    answers a breakdown sums its own cells for the margin, with its own, often larger, variance; the
+    question asked directly is answered by the covering table with the smallest variance. So each
+    TOTAL row the direct answer also shows takes its value, base and interval: one number, one
+    interval, in every view. Suppression stays this table's own decision: a margin hidden here
+    was chosen with its cells, and one the direct answer hides but this table's cells add up to
+    would be hidden in vain (docs/hardening.md). (A share of the last dimension is left alone: its
+    TOTAL row is the 100 % of the distribution, not the same number.)"""
+    columns = ("value", "ci_low", "ci_high", "base")
+    out = frame.with_row_index("_row")
+    for size in range(len(by)):
+        for kept in itertools.combinations(by, size):
+            summed = [dim for dim in by if dim not in kept]
+            rows = out.filter(
+                *(pl.col(dim) == TOTAL for dim in summed), *(pl.col(dim) != TOTAL for dim in kept)
+            )
+            if rows.is_empty():
+                continue
+            direct = answer(release, d.name, kept, where).frame.select(
+                *kept, "suppressed", *columns
+            )
+            direct = direct.rename({c: f"_{c}" for c in ("suppressed", *columns)})
+            joined = (
+                rows.join(direct, on=list(kept), how="left")
+                if kept
+                else rows.join(direct, how="cross")
+            )
+            both = ~pl.col("suppressed") & ~pl.col("_suppressed").fill_null(True)
+            update = joined.filter(both).select(
+                "_row", *(pl.col(f"_{c}").alias(c) for c in columns)
+            )
+            out = out.update(update, on="_row")
+    return out.drop("_row")
 
 
 def _hide_group_shares(

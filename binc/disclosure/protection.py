@@ -7,6 +7,12 @@ once every cell that `y` touches is suppressed, so c can be anything in [v, v + 
 we take one of least information loss: touching an already suppressed cell is free, touching a
 published cell costs (1 + its value) per unit — small inner cells are hidden before large totals.
 A vertex optimum touches few cells: in a 2-D table typically the other three corners of a rectangle.
+
+A margin that is published stays published: every margin of a table is also a question of its own
+(the total asked directly, the breakdown by fewer dimensions), answered with the same number, so
+hiding it here would hide nothing (and would let the direct answer give back the cell it was meant
+to protect). So the change may touch a margin only where the margin is already suppressed; only
+when no such change exists (`partners(..., margins=True)`) are published margins allowed.
 """
 
 from __future__ import annotations
@@ -56,14 +62,18 @@ class ProtectionLP:
         self._solver = new_solver(warm_primal=False)
         self._solver.passModel(lp)
         self._current: int | None = None
+        self._margins = np.array([structure.level(i) > 0 for i in range(n)], dtype=bool)
 
     def _upper(self) -> np.ndarray:
         # A cell may rise without bound but fall only to zero.
         infinite = np.full(self._size, highspy.kHighsInf)
         return np.concatenate([infinite, self._values, infinite, self._values])
 
-    def partners(self, cell: int, hidden: np.ndarray, k: int) -> list[int] | None:
-        """Published cells to suppress so that `cell` can move over a range of k unseen (None: impossible)."""
+    def partners(
+        self, cell: int, hidden: np.ndarray, k: int, margins: bool = False
+    ) -> list[int] | None:
+        """Published cells to suppress so that `cell` can move over a range of k unseen (None:
+        impossible). Published margins stay fixed unless `margins` (see the module doc)."""
         n = self._size
         solver = self._solver
         if self._current is not None:
@@ -80,6 +90,10 @@ class ProtectionLP:
         upper = self._upper()
         upper[n + cell] = 0.0  # `up` does not lower the cell
         upper[2 * n + cell] = 0.0  # `down` does not raise it
+        if not margins:
+            fixed = np.flatnonzero(self._margins & ~hidden)
+            for offset in range(4):
+                upper[offset * n + fixed] = 0.0
         solver.changeColsBounds(4 * n, everything, np.zeros(4 * n), upper)
         solver.run()
         if solver.getModelStatus() != highspy.HighsModelStatus.kOptimal:

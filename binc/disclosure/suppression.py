@@ -9,7 +9,8 @@ How secondary cells are chosen (a greedy heuristic; the LP audit is the proof):
 2. for each failing cell, in table order, hide one published partner that shares a row, column or
    slice with it, preferring (a) a partner whose other lines already hold a suppressed cell, so
    rectangles close instead of opening new lines, (b) a partner that together with the failing cell
-   spans k, (c) inner cells over margins, (d) the smallest such value, (e) table order;
+   spans k, (c) inner cells over margins, (d) the smallest such value, (e) table order — chosen by
+   a small LP that keeps published margins published where it can (disclosure/protection.py);
 3. re-audit only the failing and newly hidden cells — hiding more can only widen intervals — and
    repeat. A final full audit must pass, otherwise the table is refused (RuntimeError).
 The result is deterministic: the same table always gets the same pattern.
@@ -101,6 +102,8 @@ def complementary(
         added: list[int] = []
         for cell in failing:
             partners = protection.partners(cell, hidden, k)
+            if partners is None:  # only by hiding a published margin (disclosure/protection.py)
+                partners = protection.partners(cell, hidden, k, margins=True)
             if partners is None:  # no change can raise the cell (incomplete margins): best effort
                 partner = _choose_partner(structure, values, hidden, cell, k)
                 partners = [] if partner is None else [partner]
