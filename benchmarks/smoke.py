@@ -72,6 +72,8 @@ SCRIPTS = (
     Script("margin_sweep", ("--release", "{demo_release}"),
            (rf"^margins compared: [1-9]\d* in {NUMBER} s",
             r"^  shown in both: \d+ \(value or interval differs: 0\)")),
+    Script("linked_audit", ("--release", "{demo_release}", "--years", "2024"),
+           (r"^all: hidden \d+, recovered exactly 0, narrower than k 0 in",)),
     Script("proxy_first_chart", ("--release", "{demo_release}", "--tiny"),
            (rf"^\s+via nginx .* median first chart\s+{NUMBER} s .* {NUMBER} MB transferred",
             rf"^\s+direct .* median first chart\s+{NUMBER} s .* {NUMBER} MB transferred")),

@@ -130,6 +130,9 @@ def _answer(
         domains,
         frame,
         pattern_estimates,
+        # trajectories add up over start years, so suppression is decided year by year; distinct
+        # children do not (a child is in several years)
+        per_year=d.source_unit == "trajectories",
     )
     if d.method == "ratio":
         frame = _hide_group_shares(release, d, by, where, frame, cube)

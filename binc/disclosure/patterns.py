@@ -40,6 +40,8 @@ from binc.core.table import TOTAL
 # page a three-dimension pattern table, seconds per chart and long waits under load (the figures
 # behind this bound are in docs/performance.md).
 MAX_PATTERN_CELLS = 300
+# The single-code filter that stays a filter first when widening all of them is too large.
+KEPT_FIRST = "year"
 
 
 @dataclass(frozen=True)
@@ -55,13 +57,19 @@ def pattern_questions(
     by: Sequence[str],
     where: Mapping[str, tuple[str, ...]],
     domains: Mapping[str, tuple[str, ...]],
+    year_kept: bool = False,
 ) -> list[PatternQuestion | None]:
     """The pattern tables to try, widest first; None stands for the answer's own table.
 
     First choice: every filtered dimension becomes a breakdown. If that table is too large (here:
-    more than MAX_PATTERN_CELLS; the caller: too much suppression work), filters on one code stay
-    filters, and the answer is consistent with the other codes' answers through the noise only. A
-    filter on several codes, or on a subset of a breakdown's codes, always needs a pattern table.
+    more than MAX_PATTERN_CELLS; the caller: too much suppression work), a filter on one start
+    year stays a filter and the other filtered dimensions become breakdowns: so a region's
+    breakdown by sex in 2024, the breakdown by region of one sex in 2024, one cell of 2024 asked
+    alone and the region × sex table of 2024 all select from one pattern. Last, every filter on one
+    code stays a filter, and the answer is consistent with the other codes' answers through the
+    noise only. A filter on several codes, or on a subset of a breakdown's codes, always needs a
+    pattern table. `year_kept` (suppression decided year by year, disclosure/protect.py): a filter
+    on one start year always stays a filter.
 
     The pattern table's dimensions come in the measured table's order (`domains`' order), so that
     questions about the same dimensions share one pattern whatever their order — a count table and
@@ -69,13 +77,18 @@ def pattern_questions(
     """
     full = {dim: codes for dim, codes in where.items() if set(codes) == set(domains[dim])}
     narrowed = {dim: codes for dim, codes in where.items() if dim not in full}
+    single = [dim for dim, codes in narrowed.items() if len(codes) == 1 and dim not in by]
+    # Which single-code filters stay filters, tried in this order: none; the start year only (the
+    # pages and most questions ask one year at a time, so every question about the same
+    # dimensions within a year shares that year's pattern table); all of them.
+    kept_options: list[set[str]] = [] if year_kept and KEPT_FIRST in single else [set()]
+    if KEPT_FIRST in single:
+        kept_options.append({KEPT_FIRST})
+    kept_options.append(set(single))
     out: list[PatternQuestion | None] = []
-    for keep_single in (False, True):
-        added = tuple(
-            dim
-            for dim in narrowed
-            if dim not in by and not (keep_single and len(narrowed[dim]) == 1)
-        )
+    for number, kept in enumerate(kept_options):
+        last = number == len(kept_options) - 1
+        added = tuple(dim for dim in narrowed if dim not in by and dim not in kept)
         if not added and not any(dim in narrowed for dim in by):
             out.append(None)
             break
@@ -86,7 +99,7 @@ def pattern_questions(
             selection={d: c for d, c in narrowed.items() if d in added or d in by},
         )
         fits = cells([len(domains[d]) for d in question.by]) <= MAX_PATTERN_CELLS
-        if (keep_single or fits) and question not in out:
+        if (last or fits) and question not in out:
             out.append(question)
     return out
 

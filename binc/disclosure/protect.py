@@ -20,6 +20,8 @@ from binc.core.table import TOTAL, Estimates, MeasureKind
 from binc.disclosure import patterns
 from binc.disclosure.suppression import suppress as suppress_table
 
+YEAR = "year"
+
 # (margins allowed, estimates) of the question by `dims`, filtered by the given single-code
 # filters, on the answer's own measured table (bases only are needed).
 PatternEstimates = Callable[[tuple[str, ...], dict[str, tuple[str, ...]]], tuple[bool, Estimates]]
@@ -45,8 +47,16 @@ def protect(
     domains: Mapping[str, tuple[str, ...]],
     frame: pl.DataFrame,
     pattern_estimates: PatternEstimates,
+    per_year: bool = False,
 ) -> pl.DataFrame:
     """`frame` (the answer with its margins) suppressed consistently with its pattern table.
+
+    `per_year` (counts that add up over start years): suppression is decided year by year. Each
+    start year the answer covers has its own pattern table, with that year as a filter, the same
+    one every question about those dimensions in that year selects from; a cell that adds up
+    several years (a year's TOTAL, a filter on several years, no year filter) is shown only where
+    every year's part of it is shown. So no answer about several years gives back what one year's
+    answers hide (benchmarks/linked_audit.py), and a single year's answers agree with each other.
 
     `domains`: the code lists of the measured table that answers; `cache`: where the release's
     pattern tables are kept (one per release).
@@ -56,10 +66,69 @@ def protect(
     the count table of the same question has (`pattern_estimates` gives the counts), and a share is
     hidden where its numerator or its base (the margin over the last dimension) is hidden there."""
     pattern_kind: MeasureKind = "count" if share else kind
-    candidates = patterns.pattern_questions(by, where, domains)
+    if per_year and YEAR in domains:
+        forced = np.zeros(frame.height, dtype=bool)
+        for year in (
+            where.get(YEAR, domains[YEAR]) if YEAR not in by else _years(frame, where, domains)
+        ):
+            rows = (
+                np.ones(frame.height, dtype=bool)
+                if YEAR not in by
+                else frame[YEAR].is_in([year, TOTAL]).to_numpy()
+            )
+            part = frame.filter(pl.Series(rows)).drop(YEAR) if YEAR in by else frame
+            inner = tuple(d for d in by if d != YEAR)
+            within = {**{d: c for d, c in where.items() if d != YEAR}, YEAR: (year,)}
+            hidden = _forced(k, cache, pattern_kind, share, inner, within, domains, part,
+                             pattern_estimates, year_kept=True)  # fmt: skip
+            if hidden is None:  # one cell of one year: its own base decides it
+                hidden = np.full(part.height, _below_k(k, within, pattern_estimates))
+            forced[np.flatnonzero(rows)] |= hidden
+        return suppress(frame, by, k, kind, forced)
+    forced_rows = _forced(
+        k, cache, pattern_kind, share, by, where, domains, frame, pattern_estimates
+    )
+    if forced_rows is None:
+        return suppress(frame, by, k, kind)  # one cell: nothing to order or to map
+    return suppress(frame, by, k, kind, forced_rows)
+
+
+def _years(
+    frame: pl.DataFrame,
+    where: Mapping[str, tuple[str, ...]],
+    domains: Mapping[str, tuple[str, ...]],
+) -> tuple[str, ...]:
+    """The start years an answer by year covers: its filter's, or every year of the domain."""
+    return tuple(where.get(YEAR, domains[YEAR]))
+
+
+def _below_k(
+    k: int, where: Mapping[str, tuple[str, ...]], pattern_estimates: PatternEstimates
+) -> bool:
+    """Whether the one cell `where` selects has a base below k (or none)."""
+    _, estimates = pattern_estimates((), dict(where))
+    base = float(estimates.frame((), False)["base"].item())
+    return bool(np.isnan(base) or base < k)
+
+
+def _forced(
+    k: int,
+    cache: MutableMapping[Any, Any],
+    pattern_kind: MeasureKind,
+    share: bool,
+    by: tuple[str, ...],
+    where: Mapping[str, tuple[str, ...]],
+    domains: Mapping[str, tuple[str, ...]],
+    frame: pl.DataFrame,
+    pattern_estimates: PatternEstimates,
+    year_kept: bool = False,
+) -> np.ndarray | None:
+    """One bool per row of `frame`: hidden by the pattern table of the question (None: the question
+    is one cell and its own table, nothing to map)."""
+    candidates = patterns.pattern_questions(by, where, domains, year_kept=year_kept)
     for number, question in enumerate(candidates):
         if question is None and not by:
-            return suppress(frame, by, k, kind)  # one cell: nothing to order or to map
+            return None
         if question is None:
             # The answer's own table, decided in the canonical order like every pattern table, so
             # that year × region and region × year (and a share over either) hide the same cells.
@@ -75,7 +144,7 @@ def protect(
         if share:
             base_rows = frame.with_columns(pl.lit(TOTAL).alias(by[-1]))
             forced |= patterns.hidden_by_pattern(base_rows, by, question, pattern)
-        return suppress(frame, by, k, kind, forced)
+        return forced
     raise AssertionError("pattern_questions returns at least one candidate")
 
 
