@@ -67,23 +67,12 @@ def protect(
     hidden where its numerator or its base (the margin over the last dimension) is hidden there."""
     pattern_kind: MeasureKind = "count" if share else kind
     if per_year and YEAR in domains:
-        forced = np.zeros(frame.height, dtype=bool)
-        for year in (
-            where.get(YEAR, domains[YEAR]) if YEAR not in by else _years(frame, where, domains)
-        ):
-            rows = (
-                np.ones(frame.height, dtype=bool)
-                if YEAR not in by
-                else frame[YEAR].is_in([year, TOTAL]).to_numpy()
-            )
-            part = frame.filter(pl.Series(rows)).drop(YEAR) if YEAR in by else frame
-            inner = tuple(d for d in by if d != YEAR)
-            within = {**{d: c for d, c in where.items() if d != YEAR}, YEAR: (year,)}
-            hidden = _forced(k, cache, pattern_kind, share, inner, within, domains, part,
-                             pattern_estimates, year_kept=True)  # fmt: skip
-            if hidden is None:  # one cell of one year: its own base decides it
-                hidden = np.full(part.height, _below_k(k, within, pattern_estimates))
-            forced[np.flatnonzero(rows)] |= hidden
+        forced = _forced_per_year(k, cache, pattern_kind, by, where, domains, frame,
+                                  pattern_estimates)  # fmt: skip
+        if share:  # the base: the same rows summed over the last dimension
+            base_rows = frame.with_columns(pl.lit(TOTAL).alias(by[-1]))
+            forced |= _forced_per_year(k, cache, pattern_kind, by, where, domains, base_rows,
+                                       pattern_estimates)  # fmt: skip
         return suppress(frame, by, k, kind, forced)
     forced_rows = _forced(
         k, cache, pattern_kind, share, by, where, domains, frame, pattern_estimates
@@ -93,12 +82,40 @@ def protect(
     return suppress(frame, by, k, kind, forced_rows)
 
 
-def _years(
-    frame: pl.DataFrame,
+def _forced_per_year(
+    k: int,
+    cache: MutableMapping[Any, Any],
+    pattern_kind: MeasureKind,
+    by: tuple[str, ...],
     where: Mapping[str, tuple[str, ...]],
     domains: Mapping[str, tuple[str, ...]],
+    frame: pl.DataFrame,
+    pattern_estimates: PatternEstimates,
+) -> np.ndarray:
+    """One bool per row of `frame`: hidden where the pattern of any start year it adds up hides a
+    cell it adds up (see `protect`)."""
+    forced = np.zeros(frame.height, dtype=bool)
+    inner = tuple(d for d in by if d != YEAR)
+    for year in _years(where, domains):
+        rows = (
+            frame[YEAR].is_in([year, TOTAL]).to_numpy()
+            if YEAR in by
+            else np.ones(frame.height, dtype=bool)
+        )
+        part = frame.filter(pl.Series(rows)).drop(YEAR) if YEAR in by else frame
+        within = {**{d: c for d, c in where.items() if d != YEAR}, YEAR: (year,)}
+        hidden = _forced(k, cache, pattern_kind, False, inner, within, domains, part,
+                         pattern_estimates, year_kept=True)  # fmt: skip
+        if hidden is None:  # one cell of one year: its own base decides it
+            hidden = np.full(part.height, _below_k(k, within, pattern_estimates))
+        forced[np.flatnonzero(rows)] |= hidden
+    return forced
+
+
+def _years(
+    where: Mapping[str, tuple[str, ...]], domains: Mapping[str, tuple[str, ...]]
 ) -> tuple[str, ...]:
-    """The start years an answer by year covers: its filter's, or every year of the domain."""
+    """The start years an answer covers: its filter's, or every year of the domain."""
     return tuple(where.get(YEAR, domains[YEAR]))
 
 

@@ -136,6 +136,26 @@ def split_rule_release(measure: str, by: tuple[str, ...], where: dict) -> Path:
                              limits["median_relative"])  # fmt: skip
 
 
+def demo_sized_release(floor: int = 0):
+    """The small release with every estimate times 40 (about the demo's size), in memory: most
+    cells are then above k and their intervals unclipped, while the noise, and so the variances,
+    stay the small release's. Cells the small release's noise made 0 stay 0, unless `floor` is
+    added to every cell (the tables then no longer add up to each other: for tests of one
+    table's intervals only)."""
+    from dataclasses import replace
+
+    from binc.release_file import Release, load_release
+
+    small = load_release(small_release()[0])
+    return Release(
+        path=None,
+        metadata=small.metadata,
+        measurements={
+            n: replace(m, estimate=m.estimate * 40 + floor) for n, m in small.measurements.items()
+        },
+    )
+
+
 def small_ledger_dir() -> Path:
     """The privacy ledger directory of the small release's warehouse: release from it in there."""
     return small_release()[0].parent / "ledger"
