@@ -30,7 +30,6 @@ from binc.planning.mechanisms import rho_for_epsilon, settings, under
 from binc.planning.precision import expected, half_width, need, skeleton
 from binc.planning.questions import Question, load_questions
 from binc.release.config import load_config
-from binc.release_file import Release, load_release
 
 PLANNED = Question(
     name="ended as planned per partnership",
