@@ -4,8 +4,9 @@ of three measures (count, share, median), compared with the same margin asked on
     .venv/bin/python benchmarks/margin_sweep.py --release data/demo/release.duckdb
 
 Prints how many margins are shown in both (and whether value and interval agree), hidden in both,
-and hidden in the breakdown but shown when asked directly — the margins whose protection needed the
-margin itself (docs/hardening.md). The figures are in docs/hardening.md.
+hidden in the breakdown but shown when asked directly (the margins whose protection needed the
+margin itself) and the other way round (a margin whose breakdown's shown cells add up to it, so
+hiding it there would be in vain; docs/hardening.md). The figures are in docs/hardening.md.
 """
 
 from __future__ import annotations
@@ -34,7 +35,8 @@ def breakdowns() -> list[tuple[str, ...]]:
 
 
 def sweep(release: Release) -> dict[str, int]:
-    counts = dict.fromkeys(("shown", "differ", "hidden", "hidden_in_breakdown_only"), 0)
+    kinds = ("shown", "differ", "hidden", "hidden_in_breakdown_only", "hidden_alone_only")
+    counts = dict.fromkeys(kinds, 0)
     for measure, by in itertools.product(MEASURES, breakdowns()):
         for where in [{}] if "year" in by else [{"year": "2024"}, {"year": ("2023", "2024")}]:
             try:
@@ -59,6 +61,8 @@ def sweep(release: Release) -> dict[str, int]:
                             counts["hidden_in_breakdown_only"] += 1
                         elif row["suppressed"]:
                             counts["hidden"] += 1
+                        elif row["suppressed_direct"]:
+                            counts["hidden_alone_only"] += 1
                         else:
                             counts["shown"] += 1
                             counts["differ"] += any(row[f] != row[f"{f}_direct"] for f in FIGURES)
@@ -78,6 +82,7 @@ def main() -> None:
     print(
         f"  hidden in the breakdown but shown when asked alone: {counts['hidden_in_breakdown_only']}"
     )
+    print(f"  shown in the breakdown but hidden when asked alone: {counts['hidden_alone_only']}")
 
 
 if __name__ == "__main__":
