@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections.abc import Callable, Mapping, MutableMapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -65,104 +66,92 @@ def protect(
     × base is the count. So its pattern is the *count* pattern of its numerators, the very pattern
     the count table of the same question has (`pattern_estimates` gives the counts), and a share is
     hidden where its numerator or its base (the margin over the last dimension) is hidden there."""
-    pattern_kind: MeasureKind = "count" if share else kind
+    patterns_of = _Patterns(k, cache, "count" if share else kind, domains, pattern_estimates)
     if per_year and YEAR in domains:
-        forced = _forced_per_year(k, cache, pattern_kind, by, where, domains, frame,
-                                  pattern_estimates)  # fmt: skip
+        forced = patterns_of.forced_per_year(by, where, frame)
         if share:  # the base: the same rows summed over the last dimension
-            base_rows = frame.with_columns(pl.lit(TOTAL).alias(by[-1]))
-            forced |= _forced_per_year(k, cache, pattern_kind, by, where, domains, base_rows,
-                                       pattern_estimates)  # fmt: skip
+            forced |= patterns_of.forced_per_year(by, where, _base_rows(frame, by))
         return suppress(frame, by, k, kind, forced)
-    forced_rows = _forced(
-        k, cache, pattern_kind, share, by, where, domains, frame, pattern_estimates
-    )
+    forced_rows = patterns_of.forced(by, where, frame, share)
     if forced_rows is None:
         return suppress(frame, by, k, kind)  # one cell: nothing to order or to map
     return suppress(frame, by, k, kind, forced_rows)
 
 
-def _forced_per_year(
-    k: int,
-    cache: MutableMapping[Any, Any],
-    pattern_kind: MeasureKind,
-    by: tuple[str, ...],
-    where: Mapping[str, tuple[str, ...]],
-    domains: Mapping[str, tuple[str, ...]],
-    frame: pl.DataFrame,
-    pattern_estimates: PatternEstimates,
-) -> np.ndarray:
-    """One bool per row of `frame`: hidden where the pattern of any start year it adds up hides a
-    cell it adds up (see `protect`)."""
-    forced = np.zeros(frame.height, dtype=bool)
-    inner = tuple(d for d in by if d != YEAR)
-    for year in _years(where, domains):
-        rows = (
-            frame[YEAR].is_in([year, TOTAL]).to_numpy()
-            if YEAR in by
-            else np.ones(frame.height, dtype=bool)
-        )
-        part = frame.filter(pl.Series(rows)).drop(YEAR) if YEAR in by else frame
-        within = {**{d: c for d, c in where.items() if d != YEAR}, YEAR: (year,)}
-        hidden = _forced(k, cache, pattern_kind, False, inner, within, domains, part,
-                         pattern_estimates, year_kept=True)  # fmt: skip
-        if hidden is None:  # one cell of one year: its own base decides it
-            hidden = np.full(part.height, _below_k(k, within, pattern_estimates))
-        forced[np.flatnonzero(rows)] |= hidden
-    return forced
+def _base_rows(frame: pl.DataFrame, by: tuple[str, ...]) -> pl.DataFrame:
+    """The rows of a share's bases: the same rows summed over the last dimension."""
+    return frame.with_columns(pl.lit(TOTAL).alias(by[-1]))
 
 
-def _years(
-    where: Mapping[str, tuple[str, ...]], domains: Mapping[str, tuple[str, ...]]
-) -> tuple[str, ...]:
-    """The start years an answer covers: its filter's, or every year of the domain."""
-    return tuple(where.get(YEAR, domains[YEAR]))
+@dataclass(frozen=True)
+class _Patterns:
+    """The pattern tables of one answer's measured table: where they are cached, the kind they
+    are decided for, the table's code lists and how to get their estimates."""
 
+    k: int
+    cache: MutableMapping[Any, Any]
+    kind: MeasureKind
+    domains: Mapping[str, tuple[str, ...]]
+    estimates: PatternEstimates
 
-def _below_k(
-    k: int, where: Mapping[str, tuple[str, ...]], pattern_estimates: PatternEstimates
-) -> bool:
-    """Whether the one cell `where` selects has a base below k (or none)."""
-    _, estimates = pattern_estimates((), dict(where))
-    base = float(estimates.frame((), False)["base"].item())
-    return bool(np.isnan(base) or base < k)
-
-
-def _forced(
-    k: int,
-    cache: MutableMapping[Any, Any],
-    pattern_kind: MeasureKind,
-    share: bool,
-    by: tuple[str, ...],
-    where: Mapping[str, tuple[str, ...]],
-    domains: Mapping[str, tuple[str, ...]],
-    frame: pl.DataFrame,
-    pattern_estimates: PatternEstimates,
-    year_kept: bool = False,
-) -> np.ndarray | None:
-    """One bool per row of `frame`: hidden by the pattern table of the question (None: the question
-    is one cell and its own table, nothing to map)."""
-    candidates = patterns.pattern_questions(by, where, domains, year_kept=year_kept)
-    for number, question in enumerate(candidates):
-        if question is None and not by:
-            return None
-        if question is None:
-            # The answer's own table, decided in the canonical order like every pattern table, so
-            # that year × region and region × year (and a share over either) hide the same cells.
-            own = tuple(d for d in domains if d in by)
-            question = patterns.PatternQuestion(by=own, where=dict(where), selection={})
-        try:
-            pattern = _pattern(k, cache, pattern_kind, question, pattern_estimates)
-        except TooCostlyToProtectError:
-            if number == len(candidates) - 1:
-                raise
-            continue  # too much work: try the narrower pattern table
-        forced = patterns.hidden_by_pattern(frame, by, question, pattern)
-        if share:
-            base_rows = frame.with_columns(pl.lit(TOTAL).alias(by[-1]))
-            forced |= patterns.hidden_by_pattern(base_rows, by, question, pattern)
+    def forced_per_year(
+        self, by: tuple[str, ...], where: Mapping[str, tuple[str, ...]], frame: pl.DataFrame
+    ) -> np.ndarray:
+        """One bool per row of `frame`: hidden where the pattern of any start year it adds up
+        hides a cell it adds up (see `protect`)."""
+        forced = np.zeros(frame.height, dtype=bool)
+        inner = tuple(d for d in by if d != YEAR)
+        for year in where.get(YEAR, self.domains[YEAR]):
+            rows = (
+                frame[YEAR].is_in([year, TOTAL]).to_numpy()
+                if YEAR in by
+                else np.ones(frame.height, dtype=bool)
+            )
+            part = frame.filter(pl.Series(rows)).drop(YEAR) if YEAR in by else frame
+            within = {**{d: c for d, c in where.items() if d != YEAR}, YEAR: (year,)}
+            hidden = self.forced(inner, within, part, share=False, year_kept=True)
+            if hidden is None:  # one cell of one year: its own base decides it
+                hidden = np.full(part.height, self._below_k(within))
+            forced[np.flatnonzero(rows)] |= hidden
         return forced
-    raise AssertionError("pattern_questions returns at least one candidate")
+
+    def _below_k(self, where: Mapping[str, tuple[str, ...]]) -> bool:
+        """Whether the one cell `where` selects has a base below k (or none)."""
+        _, estimates = self.estimates((), dict(where))
+        base = float(estimates.frame((), False)["base"].item())
+        return bool(np.isnan(base) or base < self.k)
+
+    def forced(
+        self,
+        by: tuple[str, ...],
+        where: Mapping[str, tuple[str, ...]],
+        frame: pl.DataFrame,
+        share: bool,
+        year_kept: bool = False,
+    ) -> np.ndarray | None:
+        """One bool per row of `frame`: hidden by the pattern table of the question (None: the
+        question is one cell and its own table, nothing to map)."""
+        candidates = patterns.pattern_questions(by, where, self.domains, year_kept=year_kept)
+        for number, question in enumerate(candidates):
+            if question is None and not by:
+                return None
+            if question is None:
+                # The answer's own table, decided in the canonical order like every pattern table,
+                # so that year × region and region × year (and a share over either) hide the same
+                # cells.
+                own = tuple(d for d in self.domains if d in by)
+                question = patterns.PatternQuestion(by=own, where=dict(where), selection={})
+            try:
+                pattern = _pattern(self.k, self.cache, self.kind, question, self.estimates)
+            except TooCostlyToProtectError:
+                if number == len(candidates) - 1:
+                    raise
+                continue  # too much work: try the narrower pattern table
+            forced = patterns.hidden_by_pattern(frame, by, question, pattern)
+            if share:
+                forced |= patterns.hidden_by_pattern(_base_rows(frame, by), by, question, pattern)
+            return forced
+        raise AssertionError("pattern_questions returns at least one candidate")
 
 
 def _pattern(

@@ -79,7 +79,7 @@ def test_a_zcdp_config_splits_rho_and_uses_l2_sensitivities(tmp_path: Path) -> N
         (('lifetime_rho_limit = 2.0', ''), r"the field `lifetime_rho_limit` is missing"),
         (('lifetime_rho_limit = 2.0', 'lifetime_rho_limit = 0.1'), "at least rho_total"),
         (('rho_total = 0.5', 'rho_total = 0.5\ndelta = 0.01'), "below 0.001"),
-        (('"discrete_gaussian"', '"gaussian"'), r"'gaussian' is unknown; allowed: "
+        (('noise = "discrete_gaussian"', 'noise = "gaussian"'), r"'gaussian' is unknown; allowed: "
                                                   r"'two_sided_geometric', 'discrete_gaussian'"),
     ],
 )  # fmt: skip
