@@ -168,3 +168,32 @@ def test_the_work_bound_is_below_what_a_page_needs_on_the_demo_scale():
     """The demo's largest dashboard table (year × partnership × duration band, 1,496 cells with
     margins, 279 below k) must stay answerable; a table twice as sparse must not."""
     assert 279 * 1_496 <= protect.MAX_SUPPRESSION_WORK < 730 * 1_309
+
+
+def test_a_count_over_several_years_shows_only_what_every_year_shows(release):
+    """Suppression is decided year by year (disclosure/protect.py): a partnership's count over all
+    years, or over two, is shown only where each year's answer shows it. Put together, the yearly
+    tables and the all-years row pass the LP audit: the years' sum gives no hidden year back (the
+    all-years table used to be decided on its own, large sums, and showed all four partnerships)."""
+    yearly = {
+        year: answer(
+            release, "trajectories", by=["partnership"], where={"year": year}, totals=True
+        ).frame  # fmt: skip
+        for year in YEARS
+    }
+    for chosen in (YEARS, ("2023", "2024")):
+        where = {} if chosen == YEARS else {"year": list(chosen)}
+        pooled = answer(release, "trajectories", by=["partnership"], where=where).frame
+        for row in pooled.iter_rows(named=True):
+            parts = [yearly[y].filter(pl.col("partnership") == row["partnership"]) for y in chosen]
+            every_year_shows = not any(part["suppressed"].item() for part in parts)
+            assert row["suppressed"] is not every_year_shows, (chosen, row)
+            if every_year_shows:
+                assert row["value"] == sum(part["value"].item() for part in parts)
+    all_years = answer(release, "trajectories", by=["partnership"], totals=True).frame
+    assert _hidden(all_years, "partnership") == {"P02", "P03", "P04"}
+    combined = pl.concat(
+        [frame.with_columns(pl.lit(year).alias("year")) for year, frame in yearly.items()]
+        + [all_years.with_columns(pl.lit(TOTAL).alias("year"))]
+    ).select(["year", "partnership", *all_years.columns[1:]])
+    assert audit_table(combined, ["year", "partnership"], K).ok
