@@ -178,7 +178,7 @@ def test_a_count_over_several_years_shows_only_what_every_year_shows(release):
     yearly = {
         year: answer(
             release, "trajectories", by=["partnership"], where={"year": year}, totals=True
-        ).frame  # fmt: skip
+        ).frame
         for year in YEARS
     }
     for chosen in (YEARS, ("2023", "2024")):
