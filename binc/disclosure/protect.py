@@ -178,7 +178,8 @@ def _pattern(
     if key not in cache:
         try:
             frame = estimates.frame(question.by, margins)
-            cache[key] = suppress(frame, question.by, k, kind)
+            weights = _over_all_years(question, pattern_estimates, frame)
+            cache[key] = suppress(frame, question.by, k, kind, weights=weights)
         except TooCostlyToProtectError as refusal:
             cache[key] = refusal
     outcome = cache[key]
@@ -187,12 +188,33 @@ def _pattern(
     return outcome
 
 
+def _over_all_years(
+    question: patterns.PatternQuestion, pattern_estimates: PatternEstimates, frame: pl.DataFrame
+) -> np.ndarray | None:
+    """For one year's pattern table: each cell's value summed over all start years, as the cost of
+    hiding it. Every year then prefers the same complementary categories (the one that is smaller
+    over the years), so the other categories stay shown in every year and their sums over the
+    years can be shown too; with each year's own values, the years pick different complements and
+    a count over several years is hidden for every category. None for other pattern tables."""
+    codes = question.where.get(YEAR, ())
+    if len(codes) != 1 or YEAR in question.by:
+        return None
+    others = {d: c for d, c in question.where.items() if d != YEAR}
+    margins, estimates = pattern_estimates(question.by, others)
+    pooled = estimates.frame(question.by, margins)
+    keys = list(question.by)
+    if pooled.select(keys).rows() != frame.select(keys).rows():
+        raise AssertionError("a year's pattern table and its sum over the years differ in rows")
+    return pooled["base"].cast(pl.Float64).to_numpy()
+
+
 def suppress(
     frame: pl.DataFrame,
     by: tuple[str, ...],
     k: int,
     kind: MeasureKind,
     forced: np.ndarray | None = None,
+    weights: np.ndarray | None = None,
 ) -> pl.DataFrame:
     """The disclosure layer's suppression, refused beyond MAX_SUPPRESSION_WORK, one large at a time."""
     base = frame["base"].to_numpy()
@@ -207,6 +229,6 @@ def suppress(
             k=k,
         )
     if frame.height < _LARGE_TABLE:
-        return suppress_table(frame, list(by), k, kind=kind, forced=forced)
+        return suppress_table(frame, list(by), k, kind=kind, forced=forced, weights=weights)
     with _large_tables:
-        return suppress_table(frame, list(by), k, kind=kind, forced=forced)
+        return suppress_table(frame, list(by), k, kind=kind, forced=forced, weights=weights)

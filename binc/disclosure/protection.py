@@ -27,10 +27,17 @@ from binc.disclosure.structure import TableStructure
 class ProtectionLP:
     """One reusable model per table: between cells only bounds, costs and two coefficients change."""
 
-    def __init__(self, structure: TableStructure, values: np.ndarray) -> None:
+    def __init__(
+        self, structure: TableStructure, values: np.ndarray, weights: np.ndarray | None = None
+    ) -> None:
         n = self._size = structure.size
         self._values = np.maximum(np.nan_to_num(values), 0.0)
-        self._weights = 1.0 + self._values
+        # What hiding a cell costs: 1 + its value, or 1 + another value of the cell (`weights`:
+        # a year's table is weighed by the cells' sums over all years, so that every year picks
+        # the same complementary categories, disclosure/protect.py)
+        self._weights = 1.0 + (
+            self._values if weights is None else np.maximum(np.nan_to_num(weights), 0.0)
+        )
         lines = len(structure.lines)
         # Two changes of the table: `up` raises the cell, `down` lowers it; each change y = p - m over
         # the n cells. Columns: up.p, up.m, down.p, down.m (n each). Rows: the lines for `up`, the

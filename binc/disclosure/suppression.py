@@ -46,8 +46,12 @@ def suppress(
     *,
     kind: MeasureKind,
     forced: np.ndarray | None = None,
+    weights: np.ndarray | None = None,
 ) -> pl.DataFrame:
     """The same rows and columns plus `suppressed`; value, ci_low, ci_high and base null where suppressed.
+
+    `weights` (one per row): what hiding a cell costs when complementary cells are chosen, in place
+    of its own value (disclosure/protection.py).
 
     `forced` (one bool per row) is a pattern already decided on a wider, audited table of which
     every row here is a sum of cells (answering/patterns.py): rows it marks are hidden, and the rows
@@ -76,7 +80,7 @@ def suppress(
             _require_additive(structure, values, hidden)
         else:
             values = _additive_bases(structure, frame)
-        hidden = complementary(structure, np.nan_to_num(values), hidden, k)
+        hidden = complementary(structure, np.nan_to_num(values), hidden, k, weights)
 
     mask = pl.Series("suppressed", hidden, dtype=pl.Boolean)
     body = frame.drop("suppressed") if "suppressed" in frame.columns else frame
@@ -87,7 +91,11 @@ def suppress(
 
 
 def complementary(
-    structure: TableStructure, values: np.ndarray, primary: np.ndarray, k: int
+    structure: TableStructure,
+    values: np.ndarray,
+    primary: np.ndarray,
+    k: int,
+    weights: np.ndarray | None = None,
 ) -> np.ndarray:
     """Extend the primary pattern until every suppressed cell's feasible interval is at least k wide."""
     hidden = primary.copy()
@@ -98,7 +106,7 @@ def complementary(
         failing = [c for c in sorted(intervals) if not _wide_enough(intervals[c], k)]
         if not failing:
             break
-        protection = protection or ProtectionLP(structure, values)
+        protection = protection or ProtectionLP(structure, values, weights)
         added: list[int] = []
         for cell in failing:
             partners = protection.partners(cell, hidden, k)

@@ -197,3 +197,18 @@ def test_a_count_over_several_years_shows_only_what_every_year_shows(release):
         + [all_years.with_columns(pl.lit(TOTAL).alias("year"))]
     ).select(["year", "partnership", *all_years.columns[1:]])
     assert audit_table(combined, ["year", "partnership"], K).ok
+
+
+def test_every_year_hides_the_same_complementary_cell_so_their_sums_over_the_years_stay_shown():
+    """P03 is below k in both years and needs one complementary cell a year. By its own values 2023
+    would hide P01 (20 < 30) and 2024 P02 (15 < 60), and then P01 and P02 over both years would
+    both be hidden. Weighed by their sums over the years (P02 45 < P01 80), both years hide P02,
+    and P01 over both years is shown."""
+    years = ("2023", "2024")
+    release = _release(np.array([[20, 30, 3], [60, 15, 4]]), domains=(years, PARTNERSHIPS[:3]))
+    for year in years:
+        one = answer(release, "trajectories", by=["partnership"], where={"year": year}).frame
+        assert _hidden(one, "partnership") == {"P02", "P03"}, year
+    both = answer(release, "trajectories", by=["partnership"]).frame
+    assert _hidden(both, "partnership") == {"P02", "P03"}
+    assert both.filter(pl.col("partnership") == "P01")["value"].item() == 80
