@@ -16,9 +16,9 @@ import sys
 from pathlib import Path
 
 from binc.core.environment import LEDGER_DIR_ENV
-from binc.core.noise import zcdp_epsilon
+from binc.core.noise import budget_text, zcdp_epsilon
 from binc.release.config import load_config
-from binc.release.ledger import PURE, Entry, LedgerError, LifetimeTotals, open_ledger
+from binc.release.ledger import Entry, LedgerError, LifetimeTotals, open_ledger
 
 
 def add_ledger_dir_option(parser: argparse.ArgumentParser) -> None:
@@ -67,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
 
 def describe(entry: Entry) -> str:
     """date, release id, mechanism, budget, start years."""
-    budget = f"ε {entry.budget:g}" if entry.mechanism == PURE else f"ρ {entry.budget:g}"
+    budget = budget_text(entry.mechanism, entry.budget)
     return (
         f"{entry.created_at[:10]}  {entry.release_id}  {entry.mechanism}  {budget}  "
         f"years {years_text(entry.years)}"

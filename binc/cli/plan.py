@@ -20,11 +20,12 @@ import argparse
 from collections.abc import Sequence
 from pathlib import Path
 
+from binc.core.noise import BUDGET_SYMBOLS
 from binc.core.resources import default_config
 from binc.planning.budget import divide
 from binc.planning.mechanisms import Setting, settings
 from binc.planning.precision import Expected, expected
-from binc.planning.questions import load_questions
+from binc.planning.questions import Question, load_questions
 from binc.release.config import load_config
 
 
@@ -53,13 +54,13 @@ def run(args: argparse.Namespace) -> int:
     worst = max(a.ratio for a in answers)
     met = sum(a.met for a in answers)
     print(f"{met} of {len(answers)} targets met; worst ratio of half-width to target {worst:.2f}")
-    symbol = config.budget_text().split()[0]
+    symbol = BUDGET_SYMBOLS[config.mechanism]
     print(
         f"every target is met at a total {symbol} of {division.needed_total:.3g} "
         f"(tables that answer no question keeping their {symbol})"
     )
     print("\nthe same questions under both mechanisms (the config's shares):")
-    print(_comparison(settings(config, questions)))
+    print(_comparison(settings(config, questions), questions))
     if args.divide:
         print(f"\nthe division with the smallest worst ratio ({division.worst_ratio:.2f}):")
         print(_table(division.answers))
@@ -72,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
     return 0 if met == len(answers) else 1
 
 
-def _comparison(columns: Sequence[Setting]) -> str:
+def _comparison(columns: Sequence[Setting], questions: Sequence[Question]) -> str:
     width = 16
     lines = [f"  {'question':58} {'target':>7}" + "".join(f" {i + 1:>{width}}" for i in range(3))]
     for row, question in enumerate(a.question for a in columns[0].answers):
@@ -87,7 +88,8 @@ def _comparison(columns: Sequence[Setting]) -> str:
     for number, column in enumerate(columns, start=1):
         lines.append(f"  {number}: {column.guarantee}")
     lines.append(
-        f"  every target is met at {columns[0].needed}, or at {columns[2].needed} (the tables "
+        f"  every target is met at {columns[0].needed(questions)}, or at "
+        f"{columns[2].needed(questions)} (the tables "
         "that answer no question keeping their budget of column 1 or 3)"
     )
     return "\n".join(lines)

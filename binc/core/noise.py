@@ -34,8 +34,10 @@ from scipy import optimize
 PURE_DP = "two_sided_geometric"
 ZCDP = "discrete_gaussian"
 MECHANISMS = (PURE_DP, ZCDP)
-# The name of each mechanism's budget, as the config, the ledger and the metadata spell it.
+# The name of each mechanism's budget, as the config, the ledger and the metadata spell it, and
+# its symbol, as people read it.
 BUDGET_NAMES = {PURE_DP: "epsilon", ZCDP: "rho"}
+BUDGET_SYMBOLS = {PURE_DP: "ε", ZCDP: "ρ"}
 # The noise distribution in words (notes and codebooks are in English; the dashboard has its own).
 DISTRIBUTION_NAMES = {PURE_DP: "two-sided geometric", ZCDP: "discrete Gaussian"}
 
@@ -83,7 +85,7 @@ class GeometricNoise:
         return self.epsilon
 
     def budget_text(self) -> str:
-        return f"ε {self.epsilon:g}"
+        return budget_text(self.mechanism, self.epsilon)
 
     @property
     def alpha(self) -> float:
@@ -143,7 +145,7 @@ class DiscreteGaussianNoise:
         return self.rho
 
     def budget_text(self) -> str:
-        return f"ρ {self.rho:g}"
+        return budget_text(self.mechanism, self.rho)
 
     @property
     def sigma(self) -> float:
@@ -210,6 +212,11 @@ def noise_for(mechanism: str, budget: float, sensitivity: float) -> Noise:
     if mechanism == ZCDP:
         return DiscreteGaussianNoise(rho=budget, sensitivity=sensitivity)
     raise ValueError(f"unknown noise mechanism {mechanism!r}; known: {', '.join(MECHANISMS)}")
+
+
+def budget_text(mechanism: str, budget: float) -> str:
+    """ "ε 1" or "ρ 0.5": a budget of `mechanism` as people read it."""
+    return f"{BUDGET_SYMBOLS[mechanism]} {budget:g}"
 
 
 def budget_for_variance(mechanism: str, variance: float, sensitivity: float) -> float:

@@ -10,9 +10,10 @@ so one config's budget is put in three comparable ways:
 - zCDP at the ρ whose (ε, δ)-DP at the config's δ is the same ε: the same ε, give or take δ.
 
 The shares of the budget stay the config's; the half-widths come from the same answering layer
-(binc/planning/precision.py). Each setting also says the smallest total of its mechanism at which
+(binc/planning/precision.py). A setting also says the smallest total of its mechanism at which
 every target is met with the same tables, the tables that answer no question keeping their
-budget (binc/planning/budget.py); settings 2 and 3 differ in that budget only. A zCDP config is compared the other way round (pure ε = √(2ρ)).
+budget (binc/planning/budget.py); settings 2 and 3 differ in that budget only, so `binc plan`
+asks it of settings 1 and 3. A zCDP config is compared the other way round (pure ε = √(2ρ)).
 """
 
 from __future__ import annotations
@@ -27,24 +28,39 @@ from binc.core.noise import PURE_DP, ZCDP, pure_to_zcdp, zcdp_epsilon
 from binc.planning.budget import divide
 from binc.planning.precision import Expected, expected
 from binc.planning.questions import Question
-from binc.release.config import ReleaseConfig, l2_sensitivity, sensitivity
+from binc.release.config import ReleaseConfig, sensitivity_for
 
 
 @dataclass(frozen=True)
 class Setting:
-    """One way of spending: a mechanism, its total budget and the guarantee in the DPO's terms."""
+    """One way of spending: the config under a mechanism and total, and its questions' answers."""
 
-    mechanism: str
-    total: float  # ε or ρ
-    guarantee: str  # "ε 1 (pure)", "ρ 0.5 → (ε 5.72, δ 1e-06)"
+    spending: ReleaseConfig  # the config's shares of this mechanism's total
     answers: list[Expected]
-    needed: (
-        str  # the smallest total (same tables and shares of the unused ones) meeting every target
-    )
+
+    @property
+    def mechanism(self) -> str:
+        return self.spending.mechanism
+
+    @property
+    def total(self) -> float:
+        """ε or ρ."""
+        return self.spending.budget_total
 
     @property
     def met(self) -> int:
         return sum(a.met for a in self.answers)
+
+    @property
+    def guarantee(self) -> str:
+        """The total in the DPO's terms: "ε 1 (pure ε-DP)", "ρ 0.5 zCDP → (ε 5.22, δ 1e-06)"."""
+        return guarantee(self.mechanism, self.total, self.spending.delta)
+
+    def needed(self, questions: Sequence[Question]) -> str:
+        """The smallest total of this mechanism at which every target is met with the same tables,
+        those that answer no question keeping their budget (budget.divide), in the DPO's terms."""
+        total = divide(self.spending, questions).needed_total
+        return guarantee(self.mechanism, total, self.spending.delta)
 
 
 def under(config: ReleaseConfig, mechanism: str, total: float) -> ReleaseConfig:
@@ -54,8 +70,8 @@ def under(config: ReleaseConfig, mechanism: str, total: float) -> ReleaseConfig:
             spec,
             mechanism=mechanism,
             budget=spec.share * total,
-            sensitivity=(sensitivity if mechanism == PURE_DP else l2_sensitivity)(
-                spec.unit, spec.dimensions, config.contribution_cap
+            sensitivity=sensitivity_for(
+                mechanism, spec.unit, spec.dimensions, config.contribution_cap
             ),
         )
         for spec in config.measurements
@@ -88,14 +104,5 @@ def settings(config: ReleaseConfig, questions: Sequence[Question]) -> list[Setti
         (ZCDP, rho_for_epsilon(epsilon, config.delta)),
     ):
         spending = under(config, mechanism, total)
-        needed = guarantee(mechanism, divide(spending, questions).needed_total, config.delta)
-        out.append(
-            Setting(
-                mechanism,
-                total,
-                guarantee(mechanism, total, config.delta),
-                expected(spending, questions),
-                needed,
-            )
-        )
+        out.append(Setting(spending, expected(spending, questions)))
     return out

@@ -20,7 +20,7 @@ import numpy as np
 import binc
 from binc.core.dimensions import domain, meaning
 from binc.core.errors import UserError
-from binc.core.noise import PURE_DP, ZCDP, GeometricNoise, Noise, zcdp_epsilon
+from binc.core.noise import PURE_DP, ZCDP, GeometricNoise, Noise, budget_text, zcdp_epsilon
 from binc.release import ledger
 from binc.release.config import ReleaseConfig, load_config
 from binc.release.consistency import consistent_estimates
@@ -58,15 +58,16 @@ class ReleaseSummary:
     warehouse_version: str
     budget_text: str  # "ε 1" or "ρ 0.5"
     lifetime: ledger.LifetimeTotals  # of the data, with this release
+    measurements: int
+    cells: int
+    seconds: float
 
     @property
     def lifetime_text(self) -> str:
         totals = self.lifetime
-        return f"ε {totals.epsilon_pure:g}" if totals.pure_only else f"ρ {totals.rho:g} (zCDP)"
-
-    measurements: int
-    cells: int
-    seconds: float
+        if totals.pure_only:
+            return budget_text(PURE_DP, totals.epsilon_pure)
+        return f"{budget_text(ZCDP, totals.rho)} (zCDP)"
 
 
 def privatise(

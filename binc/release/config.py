@@ -19,7 +19,15 @@ from typing import Any
 
 from binc.core.dimensions import ROLLUPS, known_dimensions
 from binc.core.errors import UserError
-from binc.core.noise import BUDGET_NAMES, MECHANISMS, PURE_DP, ZCDP, Noise, noise_for
+from binc.core.noise import (
+    BUDGET_NAMES,
+    MECHANISMS,
+    PURE_DP,
+    ZCDP,
+    Noise,
+    budget_text,
+    noise_for,
+)
 from binc.core.resources import default_config, queries_dir
 from binc.core.table import UncertaintyRule
 
@@ -75,8 +83,7 @@ class ReleaseConfig:
 
     def budget_text(self, budget: float | None = None) -> str:
         """ "ε 1" or "ρ 0.5": the release's total (or `budget`) as people read it."""
-        value = self.budget_total if budget is None else budget
-        return f"{'ε' if self.mechanism == PURE_DP else 'ρ'} {value:g}"
+        return budget_text(self.mechanism, self.budget_total if budget is None else budget)
 
     @property
     def years(self) -> tuple[int, ...]:
@@ -97,6 +104,13 @@ def sensitivity(unit: str, dimensions: tuple[str, ...], cap: int) -> int:
     if unit == "children" and not dimensions:
         return 1
     return cap
+
+
+def sensitivity_for(mechanism: str, unit: str, dimensions: tuple[str, ...], cap: int) -> float:
+    """The sensitivity `mechanism`'s noise is calibrated to: L1 for pure ε-DP, L2 for zCDP."""
+    if mechanism == PURE_DP:
+        return sensitivity(unit, dimensions, cap)
+    return l2_sensitivity(unit, dimensions, cap)
 
 
 def l2_sensitivity(unit: str, dimensions: tuple[str, ...], cap: int) -> float:
@@ -338,11 +352,7 @@ def _parse_measurement(
         share=share,
         mechanism=budget[0],
         budget=share * budget[1],
-        sensitivity=(
-            sensitivity(unit, tuple(dims), cap)
-            if budget[0] == PURE_DP
-            else l2_sensitivity(unit, tuple(dims), cap)
-        ),
+        sensitivity=sensitivity_for(budget[0], unit, tuple(dims), cap),
         consistent_with=anchors,
         query=query,
     )

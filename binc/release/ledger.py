@@ -65,6 +65,7 @@ from types import TracebackType
 from typing import Any
 
 from binc.core.errors import UserError, storage_problem
+from binc.core.noise import MECHANISMS, PURE_DP, budget_text
 from binc.core.resources import ledger_dir as configured_ledger_dir
 from binc.warehouse.release_log import (
     ReleaseRecord,
@@ -75,9 +76,6 @@ from binc.warehouse.release_log import ledger_id as warehouse_ledger_id
 from binc.warehouse.schema import connect, warehouse_version
 
 LEDGER_FORMAT = "binc-ledger/1"
-PURE = "two_sided_geometric"  # pure ε-DP: the budget is ε
-ZCDP = "discrete_gaussian"  # ρ-zCDP: the budget is ρ
-MECHANISMS = (PURE, ZCDP)
 PHASES = ("all", "provisional", "definitive")  # "all": the release re-measured every year
 TOLERANCE = 1e-9
 RESTORE = (
@@ -174,7 +172,7 @@ def totals_of(spends: Iterable[tuple[str, float]]) -> LifetimeTotals:
     pure_only = True
     for mechanism, budget in spends:
         releases += 1
-        if mechanism == PURE:
+        if mechanism == PURE_DP:
             epsilon += budget
             rho += budget * budget / 2
         else:
@@ -576,7 +574,7 @@ def _pair(spend: Spend) -> tuple[str, float]:
 
 
 def _budget_text(mechanism: str, budget: float) -> str:
-    return f"ε {budget:g}" if mechanism == PURE else f"ρ {budget:g}"
+    return budget_text(mechanism, budget)
 
 
 def _read_all(descriptor: int) -> bytes:

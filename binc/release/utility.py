@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from binc.core.dimensions import domain
-from binc.core.noise import Noise
+from binc.core.noise import BUDGET_SYMBOLS, Noise
 from binc.release.config import load_config
 
 TRAJECTORIES_PER_YEAR = 9000
@@ -23,7 +23,7 @@ CHILDREN_PER_YEAR = 7000
 def report(config_path: Path | None = None) -> str:
     config = load_config(config_path)
     lines = [
-        f"| table | {config.budget_text().split()[0]} | Δ | scale | 95% ± per cell | cells a year | average cell | ± relative | median rel. error |",
+        f"| table | {BUDGET_SYMBOLS[config.mechanism]} | Δ | scale | 95% ± per cell | cells a year | average cell | ± relative | median rel. error |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for spec in config.measurements:

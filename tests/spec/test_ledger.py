@@ -22,13 +22,12 @@ from support.faults import exports
 from support.warehouses import TWO_TABLE_CONFIG, make_warehouse, trajectory, write_config
 
 from binc.core.errors import UserError
+from binc.core.noise import PURE_DP, ZCDP
 from binc.core.pseudonym_key import PseudonymKey
 from binc.ingest.pipeline import ingest_files
 from binc.release import ledger
 from binc.release.build import build_release, check_current
 from binc.release.ledger import (
-    PURE,
-    ZCDP,
     LedgerError,
     MeasurementSpend,
     Spend,
@@ -63,7 +62,7 @@ def release(warehouse: Path, out: Path, cfg: Path) -> float:
     return build_release(warehouse, out, cfg).lifetime.epsilon_pure
 
 
-def spend(mechanism: str = PURE, budget: float = 1.0) -> Spend:
+def spend(mechanism: str = PURE_DP, budget: float = 1.0) -> Spend:
     years = tuple(range(2019, 2026))
     return Spend(mechanism, budget, (MeasurementSpend("year", ("year",), years, "all", budget),))
 
@@ -345,9 +344,9 @@ def test_a_failed_warehouse_record_over_counts_and_never_publishes(
 
 
 def test_pure_releases_add_epsilon_and_a_mix_is_accounted_in_zcdp():
-    pure = totals_of([(PURE, 1.0), (PURE, 0.5)])
+    pure = totals_of([(PURE_DP, 1.0), (PURE_DP, 0.5)])
     assert (pure.epsilon_pure, pure.rho, pure.releases, pure.pure_only) == (1.5, 0.625, 2, True)
-    mixed = totals_of([(PURE, 1.0), (ZCDP, 0.25)])
+    mixed = totals_of([(PURE_DP, 1.0), (ZCDP, 0.25)])
     assert (mixed.epsilon_pure, mixed.rho, mixed.pure_only) == (1.0, 0.75, False)
 
 
@@ -363,13 +362,13 @@ def test_zcdp_releases_are_checked_against_lifetime_rho_limit(tmp_path, ledger_d
         assert (after.rho, after.pure_only) == (0.5, False)
         book.record("r1", version, "2026-01-01T00:00:00+00:00", spend(ZCDP, 0.5))
     with open_ledger(warehouse, None) as book:
-        assert book.check(spend(PURE, 1.0), 10.0, 1.0).rho == pytest.approx(1.0)  # ε²/2 = 0.5
-        book.record("r2", version, "2026-01-02T00:00:00+00:00", spend(PURE, 1.0))
+        assert book.check(spend(PURE_DP, 1.0), 10.0, 1.0).rho == pytest.approx(1.0)  # ε²/2 = 0.5
+        book.record("r2", version, "2026-01-02T00:00:00+00:00", spend(PURE_DP, 1.0))
     with open_ledger(warehouse, None) as book:
         totals = book.totals()
         assert (totals.epsilon_pure, totals.rho, totals.releases) == (1.0, 1.0, 2)
         with pytest.raises(UserError, match=r"lifetime_rho_limit\).*ρ 1 .*ε²/2.*ε 0.1 would"):
-            book.check(spend(PURE, 0.1), 10.0, 1.0)
+            book.check(spend(PURE_DP, 0.1), 10.0, 1.0)
 
 
 def test_record_needs_a_check_of_the_same_spend(tmp_path):
