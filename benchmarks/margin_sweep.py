@@ -16,11 +16,9 @@ import itertools
 import time
 from pathlib import Path
 
-import polars as pl
-
 from binc.answering import answer
 from binc.core.errors import UserError
-from binc.core.table import TOTAL
+from binc.core.table import margins
 from binc.release_file import Release, load_release
 
 DIMENSIONS = ("partnership", "province", "trajectory_type", "age_band", "sex", "end_group",
@@ -43,29 +41,22 @@ def sweep(release: Release) -> dict[str, int]:
                 table = answer(release, measure, by=by, where=where, totals=True).frame
             except UserError:
                 continue
-            for size in range(len(by)):
-                for kept in itertools.combinations(by, size):
-                    rows = table.filter(*(pl.col(d) == TOTAL for d in by if d not in kept),
-                                        *(pl.col(d) != TOTAL for d in kept))  # fmt: skip
-                    direct = answer(release, measure, by=kept, where=where).frame
-                    renamed = direct.rename(
-                        {c: f"{c}_direct" for c in direct.columns if c not in kept}
-                    )
-                    joined = (
-                        rows.join(renamed, on=list(kept))
-                        if kept
-                        else rows.join(renamed, how="cross")
-                    )
-                    for row in joined.iter_rows(named=True):
-                        if row["suppressed"] and not row["suppressed_direct"]:
-                            counts["hidden_in_breakdown_only"] += 1
-                        elif row["suppressed"]:
-                            counts["hidden"] += 1
-                        elif row["suppressed_direct"]:
-                            counts["hidden_alone_only"] += 1
-                        else:
-                            counts["shown"] += 1
-                            counts["differ"] += any(row[f] != row[f"{f}_direct"] for f in FIGURES)
+            for kept, rows in margins(table, by):
+                direct = answer(release, measure, by=kept, where=where).frame
+                renamed = direct.rename({c: f"{c}_direct" for c in direct.columns if c not in kept})
+                joined = (
+                    rows.join(renamed, on=list(kept)) if kept else rows.join(renamed, how="cross")
+                )
+                for row in joined.iter_rows(named=True):
+                    if row["suppressed"] and not row["suppressed_direct"]:
+                        counts["hidden_in_breakdown_only"] += 1
+                    elif row["suppressed"]:
+                        counts["hidden"] += 1
+                    elif row["suppressed_direct"]:
+                        counts["hidden_alone_only"] += 1
+                    else:
+                        counts["shown"] += 1
+                        counts["differ"] += any(row[f] != row[f"{f}_direct"] for f in FIGURES)
     return counts
 
 

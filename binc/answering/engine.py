@@ -8,7 +8,6 @@ codes sorted), so the same question always returns the identical table however i
 from __future__ import annotations
 
 import hashlib
-import itertools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -22,7 +21,7 @@ from binc.answering.cube import Cube, allowed_dimensions, as_groups, select, wit
 from binc.core import reference
 from binc.core.errors import UserError, shown
 from binc.core.noise import DISTRIBUTION_NAMES
-from binc.core.table import TOTAL, AnsweredTable, Estimates, UncertaintyRule
+from binc.core.table import TOTAL, AnsweredTable, Estimates, UncertaintyRule, margins
 from binc.disclosure.group_shares import hidden_group_shares
 from binc.disclosure.protect import protect
 from binc.release_file import Measurement, Release
@@ -188,28 +187,17 @@ def _margins_as_asked(
     TOTAL row is the 100 % of the distribution, not the same number.)"""
     columns = ("value", "ci_low", "ci_high", "base")
     out = frame.with_row_index("_row")
-    for size in range(len(by)):
-        for kept in itertools.combinations(by, size):
-            summed = [dim for dim in by if dim not in kept]
-            rows = out.filter(
-                *(pl.col(dim) == TOTAL for dim in summed), *(pl.col(dim) != TOTAL for dim in kept)
-            )
-            if rows.is_empty():
-                continue
-            direct = answer(release, d.name, kept, where).frame.select(
-                *kept, "suppressed", *columns
-            )
-            direct = direct.rename({c: f"_{c}" for c in ("suppressed", *columns)})
-            joined = (
-                rows.join(direct, on=list(kept), how="left")
-                if kept
-                else rows.join(direct, how="cross")
-            )
-            both = ~pl.col("suppressed") & ~pl.col("_suppressed").fill_null(True)
-            update = joined.filter(both).select(
-                "_row", *(pl.col(f"_{c}").alias(c) for c in columns)
-            )
-            out = out.update(update, on="_row")
+    for kept, rows in margins(out, by):
+        if rows.is_empty():
+            continue
+        direct = answer(release, d.name, kept, where).frame.select(*kept, "suppressed", *columns)
+        direct = direct.rename({c: f"_{c}" for c in ("suppressed", *columns)})
+        joined = (
+            rows.join(direct, on=list(kept), how="left") if kept else rows.join(direct, how="cross")
+        )
+        both = ~pl.col("suppressed") & ~pl.col("_suppressed").fill_null(True)
+        update = joined.filter(both).select("_row", *(pl.col(f"_{c}").alias(c) for c in columns))
+        out = out.update(update, on="_row")
     return out.drop("_row")
 
 

@@ -18,7 +18,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import itertools
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -84,6 +85,22 @@ class UncertaintyRule:
             limit = pl.col("value").abs() * self.median_relative
         shown = ~pl.col("suppressed").fill_null(True) & pl.col("value").is_not_null()
         return (shown & (half > limit)).fill_null(False).alias("too_uncertain")
+
+
+def margins(
+    frame: pl.DataFrame, by: Sequence[str]
+) -> Iterator[tuple[tuple[str, ...], pl.DataFrame]]:
+    """Every margin of a table with totals by `by`: (the dimensions it keeps, its rows — TOTAL in
+    every other dimension of `by`), from the grand total to the margins over one dimension."""
+    for size in range(len(by)):
+        for kept in itertools.combinations(by, size):
+            yield (
+                kept,
+                frame.filter(
+                    *(pl.col(d) == TOTAL for d in by if d not in kept),
+                    *(pl.col(d) != TOTAL for d in kept),
+                ),
+            )
 
 
 def with_too_uncertain(frame: pl.DataFrame, kind: str, metadata: Mapping[str, Any]) -> pl.DataFrame:

@@ -5,15 +5,13 @@ the wider interval of the breakdown's own cells summed (the issue measured 10.52
 
 from __future__ import annotations
 
-import itertools
-
 import polars as pl
 import pytest
 from support.small_release import demo_sized_release, small_release
 
 from binc.answering import answer
 from binc.core.errors import UserError
-from binc.core.table import TOTAL
+from binc.core.table import TOTAL, margins
 from binc.release_file import load_release
 
 MEASURES = ("trajectories", "share_planned_end", "share_other_care_after", "median_duration_months")
@@ -30,17 +28,6 @@ BREAKDOWNS = (
 COLUMNS = ("value", "ci_low", "ci_high", "base", "suppressed")
 
 
-def _margins(frame: pl.DataFrame, by: tuple[str, ...]):
-    """(kept dimensions, the TOTAL rows over the others) for every margin of `frame`."""
-    for size in range(len(by)):
-        for kept in itertools.combinations(by, size):
-            rows = frame.filter(
-                *(pl.col(d) == TOTAL for d in by if d not in kept),
-                *(pl.col(d) != TOTAL for d in kept),
-            )
-            yield kept, rows
-
-
 @pytest.mark.parametrize("measure", MEASURES)
 def test_every_total_row_is_the_margin_asked_on_its_own(measure: str) -> None:
     release = demo_sized_release()  # consistent tables, most cells above k
@@ -51,7 +38,7 @@ def test_every_total_row_is_the_margin_asked_on_its_own(measure: str) -> None:
             table = answer(release, measure, by=by, where=where, totals=True).frame
         except UserError:
             continue  # not measured together (the refusal has its own tests)
-        for kept, rows in _margins(table, by):
+        for kept, rows in margins(table, by):
             direct = answer(release, measure, by=kept, where=where).frame
             joined = (
                 rows.join(direct, on=list(kept), suffix="_direct")
