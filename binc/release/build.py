@@ -109,6 +109,7 @@ def code_version() -> str:
 def _metadata(
     config: ReleaseConfig,
     release_id: str,
+    salt: str,
     version: str,
     created: datetime,
     measurements: dict[str, Measurement],
@@ -140,7 +141,7 @@ def _metadata(
         "uncertainty": config.uncertainty.as_metadata(),
         "bounding": {
             "order": "md5(pseudonym | record_id | release_id), first c kept",
-            "salt": release_id,
+            "salt": salt,
             "rows_dropped_noisy": None if dropped is None else int(dropped.noisy.reshape(-1)[0]),
             "rows_dropped_note": "noisy; each person's dropped trajectories counted up to c",
         },
@@ -192,6 +193,13 @@ def _budget_metadata(
     }
 
 
+def bounding_salt(rng: np.random.Generator) -> str:
+    """The contribution bounding's salt of a seeded build (tests and benchmarks): drawn from a
+    generator spawned off `rng`, so the same seed bounds the same trajectories in every build (a
+    release's own salt is its random id) and the noise `rng` then draws is unchanged."""
+    return rng.spawn(1)[0].bytes(16).hex()
+
+
 def build_release(
     warehouse: Path,
     out: Path,
@@ -214,6 +222,7 @@ def build_release(
             f"--out {out} is a directory; give a file name such as {out / 'release.duckdb'}"
         )
     release_id = uuid.uuid4().hex
+    salt = release_id if rng is None else bounding_salt(rng)
     created = datetime.now(UTC)
     budget = sum(m.budget for m in cfg.measurements)
     spend = ledger.Spend(
@@ -227,11 +236,11 @@ def build_release(
     with ledger.open_ledger(warehouse, None) as book:  # the ledger is locked from check to record
         with measuring_connection(warehouse) as (con, version):
             totals = book.check(spend, cfg.lifetime_epsilon_limit, cfg.lifetime_rho_limit)
-            bound_contributions(con, cfg, salt=release_id, as_of=created.date())
+            bound_contributions(con, cfg, salt=salt, as_of=created.date())
             trues = [true_marginal(con, spec, cfg) for spec in cfg.measurements]
         measurements = privatise(trues, rng)
         del trues  # the true counts go no further
-        metadata = _metadata(cfg, release_id, version, created, measurements, totals)
+        metadata = _metadata(cfg, release_id, salt, version, created, measurements, totals)
         metadata["synthetic"] = synthetic
         metadata["ledger"] = totals.as_metadata()
         # The ledger line is written once the new file is complete and before it replaces the old

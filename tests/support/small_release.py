@@ -2,10 +2,10 @@
 
 Used by the app, browser, load and server tests, the attack and fuzz tests, and the export sweep
 (tests/app/conftest.py makes it the `app_release` fixture). The build is cached per test session in
-a temporary directory that is removed when the test process ends. The build is reproducible as far
-as build_release allows: the exports are seeded, the pseudonymisation key is fixed and the noise is
-seeded (but the contribution bounding is salted with the release's random id, so a few cells can
-differ by a trajectory or two).
+a temporary directory that is removed when the test process ends. The build is reproducible, so it is
+the same in every build: the exports are seeded, the pseudonymisation key is fixed, and the seeded
+generator fixes both the noise and the contribution bounding's salt (binc.release.build.bounding_salt),
+so a test that needs some cell shown or hidden sees the same cells in every CI run.
 """
 
 from __future__ import annotations
