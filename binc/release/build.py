@@ -140,9 +140,9 @@ def _metadata(
         # When the dashboard says "too uncertain" instead of drawing a value (binc.core.table).
         "uncertainty": config.uncertainty.as_metadata(),
         "bounding": {
-            "order": "md5(pseudonym | record_id | release_id), first c kept",
+            "order": "md5(pseudonym | record_id | salt), first c kept",
             "salt": salt,
-            "rows_dropped_noisy": None if dropped is None else int(dropped.noisy.reshape(-1)[0]),
+            "rows_dropped": None if dropped is None else dropped_figure(dropped, config),
             "rows_dropped_note": "noisy; each person's dropped trajectories counted up to c",
         },
         # JSON objects are written with sorted keys; this keeps the config's (anchor-first) order.
@@ -166,6 +166,25 @@ def _metadata(
         },
         "domains": {d: list(domain(d, config.years)) for d in dims},
         "dimension_meanings": {d: meaning(d) for d in dims},
+    }
+
+
+def dropped_figure(dropped: Measurement, config: ReleaseConfig) -> dict[str, Any]:
+    """How many trajectories the cap left out, as every published count is: the consistent
+    estimate (the noisy count clamped at 0) with its exact 95% interval, hidden below k and
+    flagged when too uncertain by the config's rule. The raw noisy count can be negative (its noise
+    at ε 0.01 is about ±300) and is not published."""
+    value = int(dropped.estimate.reshape(-1)[0])
+    if value < config.k:
+        return {"value": None, "ci_low": None, "ci_high": None, "suppressed": True,
+                "too_uncertain": False}  # fmt: skip
+    half = dropped.noise.half_width(0.95)
+    return {
+        "value": value,
+        "ci_low": max(value - half, 0),
+        "ci_high": value + half,
+        "suppressed": False,
+        "too_uncertain": half > config.uncertainty.count_relative * value,
     }
 
 

@@ -15,7 +15,26 @@ ui.heading("method.title")
 
 st.header(ui.t("method.release_header"))
 bounding = facts.get("bounding") or {}
-dropped = bounding.get("rows_dropped_noisy")
+dropped = bounding.get("rows_dropped")
+
+
+def dropped_text(figure: object) -> str:
+    """The cap's dropped trajectories as every count is shown: hidden below k, "too uncertain"
+    where its interval is too wide, else the value with its 95% interval."""
+    if not isinstance(figure, dict):  # a release from before the figure was published
+        return "–"
+    if figure.get("suppressed"):
+        return ui.t("chart.suppressed")
+    if figure.get("too_uncertain"):
+        return ui.t("chart.too_uncertain")
+    return ui.t(
+        "method.dropped_value",
+        value=ui.number(figure["value"]),
+        low=ui.number(figure["ci_low"]),
+        high=ui.number(figure["ci_high"]),
+    )
+
+
 rows = [
     (ui.t("method.release_id"), str(facts.get("release_id", "–"))),
     (ui.t("method.created"), i18n.format_date(facts.get("created_at"), lang)),
@@ -23,7 +42,7 @@ rows = [
     (ui.t("method.years"), ", ".join(str(y) for y in facts.get("years", []))),
     (
         ui.t("method.dropped"),
-        ui.t("method.dropped_value", value=ui.number(dropped)) if dropped is not None else "–",
+        dropped_text(dropped),
     ),
     (ui.t("method.warehouse"), str(facts.get("warehouse_version", "–"))),
 ]

@@ -64,3 +64,78 @@ def test_a_pure_release_reads_epsilon(app_release: Path, lang: str) -> None:
     assert "ρ" not in texts
     shares = pl.from_pandas(at.dataframe[0].value)
     assert "ε" in shares.columns
+
+
+def _dropped_row(at) -> str:
+    facts = pl.from_pandas(at.table[0].value)
+    label = i18n.text("method.dropped", "nl")
+    (row,) = facts.filter(pl.col(facts.columns[0]) == label).rows()
+    return str(row[1])
+
+
+def test_the_dropped_count_reads_as_the_release_publishes_it(app_release: Path) -> None:
+    """The cap's dropped trajectories: the value with its interval, or 'onderdrukt' / 'te onzeker'
+    as the release's figure says; never a raw (possibly negative) noisy number."""
+    from binc.release_file import load_release
+
+    figure = load_release(app_release).metadata["bounding"]["rows_dropped"]
+    at = open_page("method", {"lang": "nl"})
+    assert not at.exception, [e.value for e in at.exception]
+    shown = _dropped_row(at)
+    if figure["suppressed"]:
+        assert shown == i18n.text("chart.suppressed", "nl")
+    elif figure["too_uncertain"]:
+        assert shown == i18n.text("chart.too_uncertain", "nl")
+    else:
+        assert shown.startswith(f"ongeveer {i18n.format_number(figure['value'], 'nl', 0)} ")
+    assert "-" not in shown
+
+
+@pytest.mark.parametrize(
+    ("figure", "key"),
+    [
+        (
+            {
+                "value": None,
+                "ci_low": None,
+                "ci_high": None,
+                "suppressed": True,
+                "too_uncertain": False,
+            },
+            "chart.suppressed",
+        ),
+        (
+            {
+                "value": 120,
+                "ci_low": 0,
+                "ci_high": 1019,
+                "suppressed": False,
+                "too_uncertain": True,
+            },
+            "chart.too_uncertain",
+        ),
+    ],
+)
+def test_a_hidden_or_too_uncertain_dropped_count_shows_no_number(
+    app_release: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, figure: dict, key: str
+) -> None:
+    import json
+    import shutil
+
+    import duckdb
+
+    copy = Path(shutil.copyfile(app_release, tmp_path / "release.duckdb"))
+    con = duckdb.connect(str(copy))
+    try:
+        (document,) = con.execute("SELECT document FROM release_metadata").fetchone()
+        metadata = json.loads(document)
+        metadata["bounding"]["rows_dropped"] = figure
+        con.execute("UPDATE release_metadata SET document = ?", [json.dumps(metadata)])
+    finally:
+        con.close()
+    monkeypatch.setenv("BINC_RELEASE", str(copy))
+    at = open_page("method", {"lang": "nl"})
+    assert not at.exception, [e.value for e in at.exception]
+    shown = _dropped_row(at)
+    assert shown == i18n.text(key, "nl")
+    assert not any(ch.isdigit() for ch in shown)

@@ -246,7 +246,8 @@ def test_release_metadata_records_the_privacy_story(small_release):
     assert abs(sum(m["epsilon"] for m in meta["measurements"].values()) - 1.0) < 1e-9
     assert meta["measurements"]["year_partnership"]["sensitivity"] == 3
     assert meta["noise_distribution"] == "two_sided_geometric"
-    assert isinstance(meta["bounding"]["rows_dropped_noisy"], int)
+    dropped = meta["bounding"]["rows_dropped"]
+    assert dropped["suppressed"] or 0 <= dropped["ci_low"] <= dropped["value"] <= dropped["ci_high"]
 
 
 def test_release_metadata_names_its_config_without_the_build_hosts_folders(small_release):
@@ -421,3 +422,62 @@ def test_a_release_of_synthetic_data_says_so_wherever_it_is_moved(small_release,
     (tmp_path / "demo.duckdb").rename(moved / "r.duckdb")
     assert load_release(moved / "r.duckdb").metadata["synthetic"] is True
     assert marked.release_id != summary.release_id
+
+
+HIDDEN = {
+    "value": None,
+    "ci_low": None,
+    "ci_high": None,
+    "suppressed": True,
+    "too_uncertain": False,
+}
+
+
+@pytest.mark.parametrize(
+    ("noisy", "expected"),
+    [
+        # the raw noisy count can be negative: it is not published, and 0 is below k
+        (
+            -93,
+            HIDDEN,
+        ),
+        (
+            9,
+            HIDDEN,
+        ),
+        # ε 0.01, Δ 3, α = exp(-0.01/3): the exact one-cell 95% half-width h is 899, as
+        # (h + 1) ≥ ln(0.025·(1 + α)) / ln α = 899.2
+        (
+            120,
+            {
+                "value": 120,
+                "ci_low": 0,
+                "ci_high": 1019,
+                "suppressed": False,
+                "too_uncertain": True,
+            },
+        ),
+        (
+            5000,
+            {
+                "value": 5000,
+                "ci_low": 4101,
+                "ci_high": 5899,
+                "suppressed": False,
+                "too_uncertain": False,
+            },
+        ),
+    ],
+)
+def test_the_dropped_count_is_published_as_every_count(noisy, expected):
+    """Hidden below k, clamped at 0, with its exact interval, and flagged too uncertain by the
+    config's rule (half-width above half the value) — never the raw noisy number."""
+    from binc.core.noise import GeometricNoise
+    from binc.release.build import dropped_figure
+    from binc.release_file import Measurement
+
+    noise = GeometricNoise(epsilon=0.01, sensitivity=3)
+    assert noise.half_width(0.95) == 899
+    table = Measurement("dropped_by_bounding", "dropped_trajectories", (), (), noise,
+                        np.array(noisy), np.array(max(noisy, 0)))  # fmt: skip
+    assert dropped_figure(table, load_config()) == expected
