@@ -145,7 +145,7 @@ def bound_contributions(
     )
     con.execute(read_query("persons_over_cap"), {"cap": cap})
     con.execute(read_query("bounded_trajectories"), {"cap": cap, "salt": salt})
-    con.execute("DROP TABLE measured_trajectories")  # the unbounded rows are not needed any more
+    con.execute("ALTER TABLE measured_trajectories RENAME TO bounded_trajectories")
     persons, dropped = con.execute(
         "SELECT count(*), coalesce(sum(trajectories - ?), 0) "
         "FROM (SELECT DISTINCT pseudonym, trajectories FROM persons_over_cap)",
