@@ -367,7 +367,9 @@ def _category_domain(release: Release, dim: str) -> tuple[str, ...]:
     )
 
 
-def _bounds(dim: str, codes: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+def band_bounds(dim: str, codes: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Each band's lower and upper bound (upper inf for the open band); whole days and months:
+    band 0-7 covers [0, 8)."""
     bands = reference.bands().filter(pl.col("dimension") == dim)
     table = dict(zip(bands["code"], zip(bands["lower"], bands["upper"], strict=True), strict=True))
     lower = np.array([float(table[c][0]) for c in codes])
@@ -384,26 +386,29 @@ def _median(q: _Question) -> tuple[Cube, Estimates]:
         codes = _category_domain(q.release, d.band)
         fixed[d.band] = tuple(c for c in codes if c not in d.band_excludes)
     cube = select(q.release, "trajectories", (*q.by, d.band), q.where, fixed=fixed, source=q.source)
-    # Whole days and months: band 0-7 covers [0, 8).
-    lower, upper = _bounds(d.band, cube.domains[-1])
-
-    def median(h: np.ndarray) -> np.ndarray:
-        return estimates.banded_median(h, lower, upper)
-
-    return cube, _histogram_statistic(q, cube, median)
+    return cube, _histogram_statistic(q, cube, histogram_statistic(d, cube.domains))
 
 
 def _survival(q: _Question) -> tuple[Cube, Estimates]:
     band = q.measure.band or "duration_band"
     cube = select(q.release, "trajectories", (*q.by, band, "status"), q.where, source=q.source)
-    _, upper = _bounds(band, cube.domains[-2])
-    ended = list(cube.domains[-1]).index("ended")
-    months = float(q.measure.parameter or 0)
+    return cube, _histogram_statistic(q, cube, histogram_statistic(q.measure, cube.domains))
 
-    def survival(h: np.ndarray) -> np.ndarray:
-        return estimates.survival_at(h[..., ended], h[..., 1 - ended], upper, months)
 
-    return cube, _histogram_statistic(q, cube, survival)
+def histogram_statistic(
+    d: MeasureDef, domains: Sequence[Sequence[str]]
+) -> Callable[[np.ndarray], np.ndarray]:
+    """The statistic of a median or survival measure over a histogram whose last axes are its band
+    (a median) or its band and status (survival), with those axes' codes in `domains`."""
+    if d.method == "median":
+        if d.band is None:
+            raise ValueError(f"{d.name}: a median needs its band dimension in the catalogue")
+        lower, upper = band_bounds(d.band, domains[-1])
+        return lambda h: estimates.banded_median(h, lower, upper)
+    _, upper = band_bounds(d.band or "duration_band", domains[-2])
+    ended = list(domains[-1]).index("ended")
+    months = float(d.parameter or 0)
+    return lambda h: estimates.survival_at(h[..., ended], h[..., 1 - ended], upper, months)
 
 
 def _histogram_statistic(
@@ -417,23 +422,37 @@ def _histogram_statistic(
         base = hist.reshape(*hist.shape[:n], -1).sum(-1)
         return Estimates(cube.domains, base, base, base, base)
     rng = np.random.default_rng(_seed(q.release, q.measure.name, q.by, q.where))
-    draws = np.maximum(
-        hist[None]
-        + rng.standard_normal((estimates.BOOTSTRAP_DRAWS, *hist.shape)) * np.sqrt(var)[None],
-        0,
+    value, low, high = bootstrap_interval(hist, var, statistic, rng, totals=n if totals else 0)
+    hist = with_totals(hist, n) if totals else hist
+    base = hist.reshape(*hist.shape[:n], -1).sum(-1)
+    return Estimates(cube.domains, value, low, high, base)
+
+
+def bootstrap_interval(
+    hist: np.ndarray,
+    variance: np.ndarray,
+    statistic: Callable[[np.ndarray], np.ndarray],
+    rng: np.random.Generator,
+    draws: int = estimates.BOOTSTRAP_DRAWS,
+    totals: int = 0,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(value, low, high) of `statistic` on `hist`: the 95% interval of a parametric bootstrap,
+    normal noise of each cell's `variance` added `draws` times and clamped at 0. `totals`: the
+    first axes that also get their TOTAL slice (with_totals). The planner uses the same interval
+    for the precision it expects (binc/planning/precision.py)."""
+    noisy = np.maximum(
+        hist[None] + rng.standard_normal((draws, *hist.shape)) * np.sqrt(variance)[None], 0
     )
     if totals:
-        hist = with_totals(hist, n)
-        draws = np.moveaxis(with_totals(np.moveaxis(draws, 0, -1), n), -1, 0)
+        hist = with_totals(hist, totals)
+        noisy = np.moveaxis(with_totals(np.moveaxis(noisy, 0, -1), totals), -1, 0)
     value = statistic(hist)
     with np.errstate(invalid="ignore"):
-        low, high = np.nanquantile(statistic(draws), [0.025, 0.975], axis=0)
+        low, high = np.nanquantile(statistic(noisy), [0.025, 0.975], axis=0)
     # Draws are clamped at 0, so with few trajectories in the lowest bands the bootstrap shifts
     # away from the estimate and its quantiles can miss it (found by tests/property/test_fuzz.py: a median
     # of 0.9 months with interval 1.4–14.8). An interval must contain its estimate: widen it.
-    low, high = np.minimum(low, value), np.maximum(high, value)
-    base = hist.reshape(*hist.shape[:n], -1).sum(-1)
-    return Estimates(cube.domains, value, low, high, base)
+    return value, np.minimum(low, value), np.maximum(high, value)
 
 
 _ESTIMATORS: dict[Method, Callable[[_Question], tuple[Cube, Estimates]]] = {

@@ -12,8 +12,6 @@ All arrays are vectorised over the answer's cells: no per-cell Python loops.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
 
 Z95 = 1.959963984540054
@@ -65,23 +63,3 @@ def survival_at(
     survival = np.prod(np.where(used, 1 - hazard, 1.0), axis=-1)
     total = (events + censored).sum(axis=-1)
     return np.where(total > 0, 100 * survival, np.nan)
-
-
-def bootstrap(
-    statistic: Callable[..., np.ndarray],
-    bands: list[np.ndarray],
-    variances: list[np.ndarray],
-    seed: int,
-) -> tuple[np.ndarray, np.ndarray]:
-    """2.5% and 97.5% quantiles of `statistic(*bands)` re-drawn with the known noise."""
-    rng = np.random.default_rng(seed)
-    draws = [
-        np.maximum(b[None] + rng.standard_normal((BOOTSTRAP_DRAWS, *b.shape)) * np.sqrt(v)[None], 0)
-        for b, v in zip(bands, variances, strict=True)
-    ]
-    values = statistic(*draws)
-    with np.errstate(invalid="ignore"):
-        low, high = (
-            np.nanquantile(values, [0.025, 0.975], axis=0) if values.size else (values, values)
-        )
-    return low, high

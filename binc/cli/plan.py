@@ -8,9 +8,10 @@ budget (ε, or ρ for a zCDP config) at which every target would be met with the
 same questions under both noise mechanisms (binc/planning/mechanisms.py: pure ε-DP, zCDP at the
 same ρ, zCDP at the same ε at the config's δ). With --divide it also proposes shares of
 the budget for the tables that answer questions (the others keep theirs) that make the worst ratio
-as small as it can be, with the same table for that division; the data-protection officer puts
-them in the config and signs it as any other change. Shares are in percentage points, counts in %
-of the typical value. Exit status 0 when every target is met, 1 when some is not, 2 on a bad
+as small as it can be (each ratio times its question's weight), with the same table for that
+division; the data-protection officer puts them in the config and signs it as any other change.
+Shares, rates and survival are in percentage points, counts in % of the typical value, medians in
+their own unit (months, days). Exit status 0 when every target is met, 1 when some is not, 2 on a bad
 argument or config.
 """
 
@@ -62,7 +63,10 @@ def run(args: argparse.Namespace) -> int:
     print("\nthe same questions under both mechanisms (the config's shares):")
     print(_comparison(settings(config, questions), questions))
     if args.divide:
-        print(f"\nthe division with the smallest worst ratio ({division.worst_ratio:.2f}):")
+        print(
+            f"\nthe division with the smallest worst ratio ({division.worst_ratio:.2f}; "
+            f"weighted {division.worst_weighted_ratio:.2f}):"
+        )
         print(_table(division.answers))
         print("\nshares for the config (tables that answer a question):")
         used = {a.table for a in division.answers}
@@ -74,17 +78,17 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _comparison(columns: Sequence[Setting], questions: Sequence[Question]) -> str:
-    width = 16
-    lines = [f"  {'question':58} {'target':>7}" + "".join(f" {i + 1:>{width}}" for i in range(3))]
+    width = 20
+    lines = [f"  {'question':58} {'target':>11}" + "".join(f" {i + 1:>{width}}" for i in range(3))]
     for row, question in enumerate(a.question for a in columns[0].answers):
-        unit = "%" if not question.is_share else "pt"
+        unit = question.unit
         cells = "".join(
-            f" {column.answers[row].half_width:{width - 7}.1f} {unit:2} "
+            f" {column.answers[row].half_width:{width - 11}.1f} {unit:6} "
             f"{'met' if column.answers[row].met else '   '}"
             for column in columns
         )
-        lines.append(f"  {question.name[:58]:58} {question.target:4.1f} {unit:2}{cells}")
-    lines.append(f"  {'targets met':58} {'':7}" + "".join(f" {c.met:>{width}}" for c in columns))
+        lines.append(f"  {question.name[:58]:58} {question.target:4.1f} {unit:6}{cells}")
+    lines.append(f"  {'targets met':58} {'':11}" + "".join(f" {c.met:>{width}}" for c in columns))
     for number, column in enumerate(columns, start=1):
         lines.append(f"  {number}: {column.guarantee}")
     lines.append(
@@ -92,15 +96,20 @@ def _comparison(columns: Sequence[Setting], questions: Sequence[Question]) -> st
         f"{columns[2].needed(questions)} (the tables "
         "that answer no question keeping their budget of column 1 or 3)"
     )
-    return "\n".join(lines)
+    return "\n".join(line.rstrip() for line in lines)
 
 
 def _table(answers: Sequence[Expected]) -> str:
-    lines = [f"  {'question':58} {'table':24} {'target':>7} {'expected':>9}  met"]
+    weighted = any(a.question.weight != 1 for a in answers)
+    lines = [
+        f"  {'question':58} {'table':24} {'target':>12} {'expected':>12}  met"
+        + ("  weight" if weighted else "")
+    ]
     for a in answers:
-        unit = "%" if not a.question.is_share else " pt"
+        unit = a.question.unit
         lines.append(
-            f"  {a.question.name[:58]:58} {a.table[:24]:24} {a.question.target:6.1f}{unit:2} "
-            f"{a.half_width:7.1f}{unit:2}  {'yes' if a.met else 'no'}"
+            f"  {a.question.name[:58]:58} {a.table[:24]:24} {a.question.target:5.1f} {unit:6} "
+            f"{a.half_width:5.1f} {unit:6}  {'yes' if a.met else 'no ':3}"
+            + (f"  {a.question.weight:6g}" if weighted else "")
         )
-    return "\n".join(lines)
+    return "\n".join(line.rstrip() for line in lines)

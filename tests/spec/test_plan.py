@@ -14,6 +14,8 @@ from support.small_release import demo_sized_release
 from support.warehouses import DEFAULT_CONFIG, write_config
 
 from binc.answering import answer
+from binc.answering.catalogue import measure_defs
+from binc.answering.engine import histogram_statistic
 from binc.cli import main
 from binc.core.dimensions import domain
 from binc.core.errors import UserError
@@ -28,9 +30,10 @@ from binc.core.noise import (
 from binc.planning.budget import divide
 from binc.planning.mechanisms import rho_for_epsilon, settings, under
 from binc.planning.precision import expected, half_width, need, skeleton
-from binc.planning.questions import Question, load_questions
+from binc.planning.questions import Question, band_codes, load_questions
 from binc.release.config import load_config
 
+PLANNED_NAME = "ended as planned, per partnership, one year"
 PLANNED = Question(
     name="ended as planned per partnership",
     measure="share_planned_end",
@@ -184,11 +187,24 @@ def test_the_mechanisms_are_compared_at_the_same_rho_and_at_the_same_epsilon() -
     assert same_rho.met == len(questions) > pure.met
 
 
+MEDIAN = 'name = "a"\nmeasure = "median_duration_months"\nby = ["partnership"]\ntypical_base = 300\ntarget = 2'
+SURVIVAL = (
+    'name = "a"\nmeasure = "survival_6m"\nby = ["partnership"]\ntypical_base = 300\ntarget = 10'
+)
+
+
 @pytest.mark.parametrize(
     ("question", "message"),
     [
         ('name = "a"\nmeasure = "nothing"\ntypical_base = 1\ntarget = 1', "measure 'nothing' is unknown"),
-        ('name = "a"\nmeasure = "median_duration_months"\ntypical_base = 1\ntarget = 1', "not planned"),
+        ('name = "a"\nmeasure = "median_duration_months"\ntypical_base = 1\ntarget = 1', "typical_bands: give the share"),
+        (f'{MEDIAN}\ntypical_bands = {{ "0-1" = 0.5, "1-3" = 0.5 }}', "'1-3' is not a duration_band code"),
+        (f'{MEDIAN}\ntypical_bands = {{ "0-1" = 0.5, "1-2" = 0.3 }}', "must add up to 1"),
+        (f'{MEDIAN}\ntypical_bands = {{ "0-1" = 1 }}\ntypical_ongoing = {{ "0-1" = 0 }}', "ended trajectories only"),
+        (f'{MEDIAN}\ntypical_bands = {{ "0-1" = 1.5 }}', "give a share from 0 to 1"),
+        (f'{SURVIVAL}\ntypical_bands = {{ "0-1" = 1 }}', "typical_ongoing: give the share"),
+        ('name = "a"\nmeasure = "share_planned_end"\nby = ["partnership"]\ntypical_base = 1\ntarget = 1\ntypical_bands = { "0-1" = 1 }', "only a median or survival"),
+        ('name = "a"\nmeasure = "trajectories"\ntypical_base = 1\ntarget = 1\nweight = 0', "weight must be above 0"),
         ('name = "a"\nmeasure = "trajectories"\ntypical_base = 1', "target: give a number"),
         ('name = "a"\nmeasure = "trajectories"\ntypical_base = 1\ntarget = 1\nby = ["year"]', "without year"),
         ('name = "a"\nmeasure = "share"\ntypical_base = 1\ntarget = 1', "at least one"),
@@ -214,3 +230,108 @@ def test_a_question_no_table_answers_is_named(tmp_path, capsys) -> None:
     path = write_config(tmp_path, text)
     assert main(["plan", "--config", str(path)]) == 2
     assert "question 'per municipality and sex'" in capsys.readouterr().err
+
+
+def _histogram_questions() -> list[Question]:
+    config = load_config()
+    questions = [q for q in load_questions(config.path) if q.method in ("median", "survival")]
+    assert {q.method for q in questions} == {"median", "survival"}
+    return questions
+
+
+def _typical_histogram(question: Question, base: float) -> tuple[np.ndarray, tuple]:
+    """The question's typical histogram for `base` trajectories (whole numbers) and its axes."""
+    codes = band_codes(measure_defs()[question.measure])
+    ended = np.rint(np.array([question.typical_bands.get(c, 0.0) for c in codes]) * base)
+    if question.method == "median":
+        return ended, (codes,)
+    ongoing = np.rint(np.array([question.typical_ongoing.get(c, 0.0) for c in codes]) * base)
+    return np.stack([ended, ongoing], axis=-1), (codes, ("ended", "ongoing"))
+
+
+@pytest.mark.parametrize("question", _histogram_questions(), ids=lambda q: q.name)
+def test_a_planned_median_or_survival_width_holds_over_many_noise_draws(question: Question) -> None:
+    """Simulation of the estimator itself: 20,000 releases' worth of the table's exact noise (the
+    two-sided geometric at the shipped ε, summed over the pooled years' cells) on the typical
+    histogram, the statistic of each clamped draw. Its 95 % spread is within 10 % of the planned
+    half-width, and the planned interval around each draw covers the true figure in at least 93 %
+    of the draws (clamping at 0 biases a median upwards by about 0.4 months on one year; measured
+    coverage 94–95 % for medians, 93.7 % for survival)."""
+    config = load_config()
+    asked = need(skeleton(config), question, domain("year", config.years))
+    noise = next(s for s in config.measurements if s.name == asked.table).noise
+    planned = half_width(question, asked, noise)
+    hist, axes = _typical_histogram(question, question.typical_base * question.years)
+    statistic = histogram_statistic(measure_defs()[question.measure], axes)
+    draws = 20_000
+    rng = np.random.default_rng(20261207)
+    noisy = noise.draw(draws * hist.size * asked.numerator_cells, rng)
+    noisy = hist[None] + noisy.reshape(draws, *hist.shape, asked.numerator_cells).sum(-1)
+    figures, truth = statistic(np.maximum(noisy, 0)), float(statistic(hist))
+    low, high = np.percentile(figures, [2.5, 97.5])
+    assert abs((high - low) / 2 / planned - 1) < 0.10, ((high - low) / 2, planned)
+    assert float(np.mean(np.abs(figures - truth) <= planned)) >= 0.93
+
+
+@pytest.mark.parametrize("question", _histogram_questions(), ids=lambda q: q.name)
+def test_the_planned_median_or_survival_width_is_the_width_the_release_gives(
+    question: Question,
+) -> None:
+    """The planner's bootstrap against the engine's: each partnership of the demo-sized small
+    release gets the question's typical histogram at its own size (150 to 750 trajectories a start
+    year) in the table that answers; the interval each answer carries is the planned one for that
+    size (the engine's 400 draws against the planner's 8,000: within 20 % each, 5 % in the
+    median over the 16 partnerships)."""
+    release = demo_sized_release()
+    config = load_config()
+    years = domain("year", config.years)
+    chosen = years[-question.years :]
+    asked = need(skeleton(config), question, years)
+    table = release.measurements[asked.table]
+    estimate = table.estimate.copy()
+    partnerships = table.domains[table.dimensions.index("partnership")]
+    sizes = {p: 150 + 40 * i for i, p in enumerate(partnerships)}
+    for p, size in sizes.items():
+        hist, _ = _typical_histogram(question, size)
+        for year in chosen:
+            cell = (table.domains[0].index(year), partnerships.index(p))
+            assert table.dimensions[:2] == ("year", "partnership")
+            if question.method == "median":  # the ended trajectories' bands
+                estimate[cell][:, 0] = hist
+            else:
+                estimate[cell] = hist
+    release = replace(
+        release,
+        measurements={**release.measurements, table.name: replace(table, estimate=estimate)},
+    )
+    frame = answer(
+        release, question.measure, by=("partnership",), where={"year": list(chosen)}
+    ).frame
+    ratios = []
+    for row in frame.iter_rows(named=True):
+        assert not row["suppressed"]
+        size = sizes[row["partnership"]]  # a year's: typical_base counts one start year
+        planned = half_width(replace(question, typical_base=size), asked, table.noise)
+        ratios.append((row["ci_high"] - row["ci_low"]) / 2 / planned)
+    assert len(ratios) == 16
+    assert max(abs(r - 1) for r in ratios) < 0.2, ratios
+    assert abs(float(np.median(ratios)) - 1) < 0.05, ratios
+
+
+def test_a_weight_makes_its_question_count_more_in_the_division() -> None:
+    """Weight 2 on the per-partnership 'ended as planned' question: at the division its table's
+    worst ratio is half the others' (weighted, all are equal), and the total at which every
+    target is met, which weights do not change, is the same."""
+    config = load_config()
+    questions = load_questions(config.path)
+    plain = divide(config, questions)
+    heavy = [replace(q, weight=2.0) if q.name == PLANNED_NAME else q for q in questions]
+    weighted = divide(config, heavy)
+    worst: dict[str, float] = {}
+    for a in weighted.answers:
+        worst[a.table] = max(worst.get(a.table, 0.0), a.weighted_ratio)
+    assert max(worst.values()) / min(worst.values()) < 1.03
+    mine = next(a for a in weighted.answers if a.question.name == PLANNED_NAME)
+    before = next(a for a in plain.answers if a.question.name == PLANNED_NAME)
+    assert mine.ratio < 0.8 * before.ratio
+    assert weighted.needed_total == pytest.approx(plain.needed_total, rel=1e-9)
