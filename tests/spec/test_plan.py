@@ -280,8 +280,10 @@ def test_the_planned_median_or_survival_width_is_the_width_the_release_gives(
     """The planner's bootstrap against the engine's: each partnership of the demo-sized small
     release gets the question's typical histogram at its own size (150 to 750 trajectories a start
     year) in the table that answers; the interval each answer carries is the planned one for that
-    size (the engine's 400 draws against the planner's 8,000: within 20 % each, 5 % in the
-    median over the 16 partnerships)."""
+    size. The engine's bootstrap has 400 draws, seeded by the release's id, so one interval's
+    quantiles scatter by about 8 % from build to build (seen: 0.88–1.24 of the plan): within 35 %
+    each, and within 7 % in the mean over the 16 partnerships (about 3 standard deviations of that
+    mean). Planning a pooled question from one year's cells would give 0.58."""
     release = demo_sized_release()
     config = load_config()
     years = domain("year", config.years)
@@ -314,8 +316,8 @@ def test_the_planned_median_or_survival_width_is_the_width_the_release_gives(
         planned = half_width(replace(question, typical_base=size), asked, table.noise)
         ratios.append((row["ci_high"] - row["ci_low"]) / 2 / planned)
     assert len(ratios) == 16
-    assert max(abs(r - 1) for r in ratios) < 0.2, ratios
-    assert abs(float(np.median(ratios)) - 1) < 0.05, ratios
+    assert max(abs(r - 1) for r in ratios) < 0.35, ratios
+    assert abs(float(np.mean(ratios)) - 1) < 0.07, ratios
 
 
 def test_a_weight_makes_its_question_count_more_in_the_division() -> None:
