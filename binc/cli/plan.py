@@ -58,7 +58,8 @@ def run(args: argparse.Namespace) -> int:
     symbol = BUDGET_SYMBOLS[config.mechanism]
     print(
         f"every target is met at a total {symbol} of {division.needed_total:.3g} "
-        f"(tables that answer no question keeping their {symbol})"
+        f"(tables that answer no question keeping their {symbol}, "
+        f"{division.unplanned:.3g} of it)"
     )
     print("\nthe same questions under both mechanisms (the config's shares):")
     print(_comparison(settings(config, questions), questions))

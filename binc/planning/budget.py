@@ -43,6 +43,12 @@ class Division:
         return max(a.ratio for a in self.answers)
 
     @property
+    def unplanned(self) -> float:
+        """The budget of the tables that answer no question (they keep the config's)."""
+        used = {a.table for a in self.answers}
+        return sum(b for name, b in self.budgets.items() if name not in used)
+
+    @property
     def worst_weighted_ratio(self) -> float:
         """What the division minimises: the worst weight × half-width / target."""
         return max(a.weighted_ratio for a in self.answers)
