@@ -150,3 +150,29 @@ def test_a_median_interval_contains_its_estimate_when_the_bootstrap_is_skewed():
     frame = answer(release, "median_duration_months", by=["year"]).frame
     assert frame["value"].item() == 0.5  # half of the first band (0–1 month)
     assert frame["ci_low"].item() <= 0.5 < 6 <= frame["ci_high"].item()
+
+
+def test_a_bootstrap_interval_depends_on_the_published_tables_only() -> None:
+    """A median's interval is seeded by the digest of the release's tables and the question: the
+    same tables under another release id give the same interval (so a seeded test release gives
+    the same intervals in every build), and other tables give another seed."""
+    from dataclasses import replace
+
+    from support.small_release import demo_sized_release
+
+    first = demo_sized_release()
+    renamed = replace(first, metadata={**first.metadata, "release_id": "0" * 32}, cache={})
+    where = {"year": ["2024"]}
+    a = answer(first, "median_duration_months", by=("partnership",), where=where).frame
+    b = answer(renamed, "median_duration_months", by=("partnership",), where=where).frame
+    assert a.select("ci_low", "ci_high").equals(b.select("ci_low", "ci_high"))
+    table = first.measurements["children"]
+    changed = replace(
+        first,
+        measurements={
+            **first.measurements,
+            "children": replace(table, estimate=table.estimate + 1),
+        },
+        cache={},
+    )
+    assert changed.digest != first.digest == renamed.digest

@@ -280,10 +280,10 @@ def test_the_planned_median_or_survival_width_is_the_width_the_release_gives(
     """The planner's bootstrap against the engine's: each partnership of the demo-sized small
     release gets the question's typical histogram at its own size (150 to 750 trajectories a start
     year) in the table that answers; the interval each answer carries is the planned one for that
-    size. The engine's bootstrap has 400 draws, seeded by the release's id, so one interval's
-    quantiles scatter by about 8 % from build to build (seen: 0.88–1.24 of the plan): within 35 %
-    each, and within 7 % in the mean over the 16 partnerships (about 3 standard deviations of that
-    mean). Planning a pooled question from one year's cells would give 0.58."""
+    size. The engine's bootstrap has 400 draws, so one interval's quantiles scatter by about 8 %
+    around the plan's (seen: 0.88–1.24 of the plan, when the seed still changed per build): within
+    35 % each, and within 7 % in the mean over the 16 partnerships (about 3 standard deviations of
+    that mean). Planning a pooled question from one year's cells would give 0.58."""
     release = demo_sized_release()
     config = load_config()
     years = domain("year", config.years)
