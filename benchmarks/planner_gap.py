@@ -76,24 +76,31 @@ def _indicator(codes: Sequence[str], chosen: Sequence[str]) -> np.ndarray:
 def linear(
     question: Question, years: Sequence[str], tables: Sequence[frozenset[str]]
 ) -> Linear | None:
-    """The question's numerator and base as product queries; None for medians and survival."""
+    """The question's numerator and base as product queries (one cell of its breakdown, its
+    filters kept); None for medians and survival."""
     d = measure_defs()[question.measure]
-    year = {"year": _indicator(years, years[-question.years :])}
+
+    def codes_of(dimension: str) -> tuple[str, ...]:
+        return question.where.get(dimension, domain(dimension, ()))
+
+    def one_cell(dimensions: Sequence[str]) -> dict[str, np.ndarray]:
+        """The first code of each of `dimensions`, the filters on the others, the years."""
+        cell = {"year": _indicator(years, years[-question.years :])}
+        for dimension in question.where:
+            cell[dimension] = _indicator(domain(dimension, ()), codes_of(dimension))
+        for dimension in dimensions:
+            cell[dimension] = _indicator(domain(dimension, ()), codes_of(dimension)[:1])
+        return cell
+
     if d.method == "count":
-        query = {**year, **{b: _indicator(domain(b, ()), domain(b, ())[:1]) for b in question.by}}
+        query = one_cell(question.by)
         return Linear(question, query, query)
     if d.method == "share":
-        *rows, last = question.by
-        fixed = {**year, **{b: _indicator(domain(b, ()), domain(b, ())[:1]) for b in rows}}
-        codes = domain(last, ())
-        return Linear(
-            question,
-            {**fixed, last: _indicator(codes, codes[:1])},
-            {**fixed, last: np.ones(len(codes))},
-        )
+        # the base: the same cell with every code of the last dimension (within its filter)
+        return Linear(question, one_cell(question.by), one_cell(question.by[:-1]))
     if d.method != "ratio" or d.category is None:
         return None
-    fixed = {**year, **{b: _indicator(domain(b, ()), domain(b, ())[:1]) for b in question.by}}
+    fixed = one_cell(question.by)
     category = d.category
     codes = domain(category, ())
     numerator, denominator = list(d.numerator), list(d.denominator or codes)
@@ -110,15 +117,6 @@ def linear(
         {**fixed, category: _indicator(codes, numerator)},
         {**fixed, category: _indicator(codes, denominator)},
     )
-
-
-def per_question_attributes(question: Question) -> frozenset[str]:
-    d = measure_defs()[question.measure]
-    extra = [] if d.category is None else [d.category]
-    attributes = {"year", *question.by, *extra}
-    if d.category is not None and parent_of(d.category) is not None and question.by:
-        attributes = (attributes - {d.category}) | {parent_of(d.category) or d.category}
-    return frozenset(attributes)
 
 
 def strategy(
@@ -241,8 +239,9 @@ def main() -> None:
     used = sorted({a.table for a in expected(config, [p.question for p in planned])})
     total, _, _ = optimised_total(config, planned, used, [], iterations)
     print(f"3. least squares, budgets of the answering tables chosen:  ε {total:.3f}")
+    # each question's own marginal: the attributes its queries use
     candidates = sorted(
-        {per_question_attributes(p.question) for p in planned}
+        {frozenset(p.numerator) for p in planned}
         - {frozenset(s.dimensions) for s in config.measurements},
         key=sorted,
     )
