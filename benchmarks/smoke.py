@@ -74,6 +74,8 @@ SCRIPTS = (
             r"^  shown in both: \d+ \(value or interval differs: 0\)")),
     Script("linked_audit", ("--release", "{demo_release}", "--years", "2024"),
            (r"^all: hidden \d+, recovered exactly 0, narrower than k 0 in",)),
+    Script("median_audit", ("--release", "{demo_release}", "--years", "2024", "2025"),
+           (r"^all: hidden band counts beside a shown median \d+, narrower than k 0,",)),
     Script("planner_gap", ("--smoke",),
            (rf"^1\. one table per answer, divided by binc plan:\s+ε {NUMBER}",
             rf"^4\. as 3, with each question's own marginal as a candidate: ε {NUMBER}",

@@ -17,8 +17,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from binc.core import i18n
-from binc.core.table import TOTAL, AnsweredTable
-from binc.export.frame import decimals_for
+from binc.core.table import TOTAL, AnsweredTable, decimals_for
 from dashboard.ui import label
 
 NUMBERS = ("value", "ci_low", "ci_high")

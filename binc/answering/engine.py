@@ -8,7 +8,7 @@ codes sorted), so the same question always returns the identical table however i
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,8 +21,16 @@ from binc.answering.cube import Cube, allowed_dimensions, as_groups, select, wit
 from binc.core import reference
 from binc.core.errors import UserError, shown
 from binc.core.noise import DISTRIBUTION_NAMES
-from binc.core.table import TOTAL, AnsweredTable, Estimates, UncertaintyRule, margins
+from binc.core.table import (
+    TOTAL,
+    AnsweredTable,
+    Estimates,
+    UncertaintyRule,
+    decimals_for,
+    margins,
+)
 from binc.disclosure.group_shares import hidden_group_shares
+from binc.disclosure.medians import hidden_medians
 from binc.disclosure.protect import protect
 from binc.release_file import Measurement, Release
 
@@ -135,6 +143,8 @@ def _answer(
     )
     if d.method == "ratio":
         frame = _hide_group_shares(release, d, by, where, frame, cube)
+    if d.method == "median":
+        frame = _hide_medians(release, d, by, where, frame)
     if margins and not totals:
         frame = frame.filter(*(pl.col(dim) != TOTAL for dim in by)) if by else frame
     if totals and by and d.method != "share":
@@ -151,7 +161,8 @@ def _answer(
         f"{m.noise.variance:.1f} per cell)",
         f"values whose base is below k = {release.k} are suppressed (a share also where the count "
         "table of its breakdown hides its numerator, or where its group count is below k or would "
-        "give back a count that table hides), with complementary cells "
+        "give back a count that table hides; a median also where, with the count table of its "
+        "breakdown by band, it would give back a count that table hides), with complementary cells "
         "chosen with the margins and with every code of a filtered dimension",
         f"values whose 95% interval is too wide to read are flagged too_uncertain ({_rule_text(rule, d.kind)})",
     )
@@ -201,6 +212,63 @@ def _margins_as_asked(
     return out.drop("_row")
 
 
+def _hide_medians(
+    release: Release,
+    d: MeasureDef,
+    by: tuple[str, ...],
+    where: dict[str, tuple[str, ...]],
+    frame: pl.DataFrame,
+) -> pl.DataFrame:
+    """`frame` (a median, with margins) also hidden where the published median, with the count
+    table of the same breakdown by band, would give back a count that table hides
+    (`binc/disclosure/medians.py`)."""
+    band = d.band
+    if band is None or band in where:
+        return frame
+    fixed = dict(d.fixed)
+    if d.band_excludes:
+        fixed[band] = tuple(c for c in _category_domain(release, band) if c not in d.band_excludes)
+    dims, kept = (*by, band), {**where, **fixed}
+    try:
+        published = answer(release, "trajectories", dims, kept, totals=True).frame
+    except UserError:
+        return frame  # that count table is refused: it publishes nothing to combine with
+    hidden = published["suppressed"].fill_null(True).to_numpy()
+    counts = measure_defs()["trajectories"]
+    _, numbers = _measure(_Question(release, counts, dims, kept, True))
+    estimated = numbers.frame(dims, True)
+    if estimated.select(dims).rows() != published.select(dims).rows():
+        raise AssertionError("a count table and its estimates differ in their rows")
+    codes = [c for c in published[band].unique(maintain_order=True).to_list() if c != TOTAL]
+    rows = list(zip(*(frame[dim].to_list() for dim in by), strict=True)) if by else [()]
+    # the median as it leaves the product: rounded to the decimals every output shows
+    resolution = 10.0 ** -decimals_for(d.kind)
+    shown = {
+        row: (value, round(value, decimals_for(d.kind)))
+        for row, value, hidden_row in zip(
+            rows, frame["value"].to_list(), frame["suppressed"].to_list(), strict=True
+        )
+        if not hidden_row and value is not None
+    }
+    extra = hidden_medians(
+        estimated, hidden, dims, band_bounds(band, codes), shown, resolution, release.k
+    )
+    return _hide_rows(frame, rows, extra)
+
+
+def _hide_rows(
+    frame: pl.DataFrame, rows: Sequence[tuple[Any, ...]], extra: Collection[tuple[Any, ...]]
+) -> pl.DataFrame:
+    """`frame` with the rows in `extra` suppressed as well (their numbers removed)."""
+    if not extra:
+        return frame
+    more = pl.Series("extra", [row in extra for row in rows])
+    return frame.with_columns((pl.col("suppressed") | more).alias("suppressed")).with_columns(
+        pl.when(pl.col("suppressed")).then(None).otherwise(pl.col(c)).alias(c)
+        for c in ("value", "ci_low", "ci_high", "base")
+    )
+
+
 def _hide_group_shares(
     release: Release,
     d: MeasureDef,
@@ -240,13 +308,7 @@ def _hide_group_shares(
     suppressed = frame["suppressed"].to_list()
     shown = [row for row, s in zip(rows, suppressed, strict=True) if not s]
     extra = hidden_group_shares(estimated, hidden, dims, numerator, denominator, shown, release.k)
-    if not extra:
-        return frame
-    more = pl.Series("extra", [row in extra for row in rows])
-    return frame.with_columns((pl.col("suppressed") | more).alias("suppressed")).with_columns(
-        pl.when(pl.col("suppressed")).then(None).otherwise(pl.col(c)).alias(c)
-        for c in ("value", "ci_low", "ci_high", "base")
-    )
+    return _hide_rows(frame, rows, extra)
 
 
 def _rule_text(rule: UncertaintyRule, kind: str) -> str:

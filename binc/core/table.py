@@ -87,6 +87,13 @@ class UncertaintyRule:
         return (shown & (half > limit)).fill_null(False).alias("too_uncertain")
 
 
+def decimals_for(kind: str) -> int:
+    """Decimals a value of a measure kind leaves the product with (exports, charts, tables, the
+    browser): whole numbers for counts, one decimal otherwise. The median audit
+    (binc/disclosure/medians.py) reasons about values rounded so."""
+    return 0 if kind == "count" else 1
+
+
 def margins(
     frame: pl.DataFrame, by: Sequence[str]
 ) -> Iterator[tuple[tuple[str, ...], pl.DataFrame]]:

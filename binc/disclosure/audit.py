@@ -124,7 +124,7 @@ def _components(structure: TableStructure, suppressed: np.ndarray) -> list[list[
     return list(groups.values())
 
 
-def _line_rhs(
+def line_rhs(
     structure: TableStructure, line_number: int, values: np.ndarray, suppressed: np.ndarray
 ) -> tuple[dict[int, float], float]:
     """Coefficients of the suppressed members and the constant they must sum to (children +1, margin -1)."""
@@ -164,7 +164,7 @@ def feasible_intervals(
         # A cell that is the only unknown in some line is pinned exactly: no LP needed.
         pinned = None
         for number in structure.lines_of[cell]:
-            coefficients, rhs = _line_rhs(structure, number, values, suppressed)
+            coefficients, rhs = line_rhs(structure, number, values, suppressed)
             if len(coefficients) == 1:
                 pinned = rhs / coefficients[cell]
                 break
@@ -199,7 +199,7 @@ def _solve_component(
     columns: list[list[tuple[int, float]]] = [[] for _ in component]
     row_bounds = np.empty(len(line_numbers))
     for row, number in enumerate(line_numbers):
-        coefficients, rhs = _line_rhs(structure, number, values, suppressed)
+        coefficients, rhs = line_rhs(structure, number, values, suppressed)
         row_bounds[row] = rhs
         for cell, coefficient in coefficients.items():
             columns[column_of[cell]].append((row, coefficient))

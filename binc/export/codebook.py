@@ -15,8 +15,7 @@ from typing import Any
 import polars as pl
 
 from binc.core import i18n
-from binc.core.table import AnsweredTable, UncertaintyRule, with_too_uncertain
-from binc.export.frame import decimals_for
+from binc.core.table import AnsweredTable, UncertaintyRule, decimals_for, with_too_uncertain
 from binc.export.labels import code_list, display_label
 from binc.release_file import budget_text
 

@@ -16,7 +16,7 @@ from typing import Final
 
 import polars as pl
 
-from binc.core.table import AnsweredTable, with_too_uncertain
+from binc.core.table import AnsweredTable, decimals_for, with_too_uncertain
 from binc.export.labels import labels_of
 
 NUMBER_COLUMNS = ("value", "ci_low", "ci_high")
@@ -30,11 +30,6 @@ def column_order(dimensions: tuple[str, ...]) -> list[str]:
     for dim in dimensions:
         names += [dim, f"{dim}_label"]
     return [*names, *NUMBER_COLUMNS, *FLAG_COLUMNS]
-
-
-def decimals_for(kind: str) -> int:
-    """Decimals written for a measure kind: whole numbers for counts, one decimal otherwise."""
-    return 0 if kind == "count" else 1
 
 
 def export_frame(table: AnsweredTable, language: str = "nl") -> pl.DataFrame:

@@ -23,9 +23,9 @@ import xlsxwriter
 
 from binc.core import i18n
 from binc.core.errors import UserError, storage_message
-from binc.core.table import AnsweredTable
+from binc.core.table import AnsweredTable, decimals_for
 from binc.export.codebook import PARQUET_KEY, codebook, codebook_bytes, flatten
-from binc.export.frame import decimals_for, export_frame
+from binc.export.frame import export_frame
 
 FORMATS = ("csv", "xlsx", "parquet")
 

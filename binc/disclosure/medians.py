@@ -1,0 +1,263 @@
+"""Which medians to hide so that they give back no hidden count.
+
+A median over banded counts (duration in months, waiting in days) is interpolated within the band
+that holds the middle trajectory: value = lower + (total/2 − before) / inside × width, with
+`before` the count in the lower bands and `inside` the count of that band. So a shown median,
+rounded as it is published, is a linear constraint on its row's band counts:
+
+    Σ_{j<b} n_j < total/2 ≤ Σ_{j≤b} n_j               (the middle falls in band b)
+    f_low · n_b ≤ total/2 − Σ_{j<b} n_j ≤ f_high · n_b   (where in band b; not for the open band)
+
+with [f_low, f_high] the position the rounded value allows. The count table of the same breakdown
+by band (trajectories by partnership × duration band, say) may hide some of those counts, and
+with the row's total and its shown cells these constraints can pin a hidden one: on the demo
+release 186 of 631 hidden band counts beside a shown median per partnership came within less than
+k, 12 to within one trajectory. So the medians are audited with that count table: every hidden
+count must keep a feasible interval at least k wide (a linear programme, as `audit.py`) over the
+table's additivity lines and the constraints of every shown median. Where that fails, medians are
+hidden: first every median that fails on its own, then, for the others together, the rows of the
+failing cells, the margin rows, every row with a hidden count, at last all of them. Hiding a median only removes constraints, so this ends with a
+pattern that passes. (The strict inequality is relaxed to ≤: the feasible set only grows by its
+boundary.)
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Collection, Mapping, Sequence
+
+import highspy
+import numpy as np
+import polars as pl
+
+from binc.core.table import TOTAL
+from binc.disclosure.audit import TOLERANCE, line_rhs, new_solver
+from binc.disclosure.structure import TableStructure
+
+Row = tuple[str, ...]
+
+
+def hidden_medians(
+    counts: pl.DataFrame,
+    hidden: np.ndarray,
+    dimensions: Sequence[str],
+    bounds: tuple[np.ndarray, np.ndarray],
+    shown: Mapping[Row, tuple[float, float]],
+    resolution: float,
+    k: int,
+) -> set[Row]:
+    """The rows of `shown` (row → the median as computed and as published, rounded to
+    `resolution`) whose median must be hidden too.
+
+    `counts`: the count table by `dimensions` (the band last) with margins, every cell's value as
+    estimated; `hidden`: its suppression pattern as published; `bounds`: each band's lower and
+    upper bound (upper inf for the open band), in the order of the band's codes in `counts`;
+    `resolution`: the rounding of a published median (0.1: one decimal)."""
+    structure = TableStructure.from_frame(counts, dimensions)
+    values = counts["value"].cast(pl.Float64).fill_null(0.0).to_numpy()
+    index = {key: i for i, key in enumerate(structure.keys)}
+    bands = [c for c in counts[dimensions[-1]].unique(maintain_order=True).to_list() if c != TOTAL]
+    hidden_cells = np.flatnonzero(hidden).tolist()
+    has_hidden = {structure.keys[c][:-1] for c in hidden_cells}
+    # a median over shown counts only adds no unknown
+    candidates = [r for r in shown if r in has_hidden]
+
+    def constraints_of(rows: Collection[Row]) -> list[Constraint]:
+        return [
+            c
+            for row in rows
+            for c in _constraints([index[(*row, b)] for b in bands], bounds, shown[row], resolution)
+        ]
+
+    # First every median that narrows a count of its own row with that row's total alone: a
+    # reader with more lines narrows it further, so it is hidden for sure (and cheaply: a few
+    # unknowns). Then the others together, every linked hidden count checked over the whole table.
+    own_line = {
+        structure.keys[line.margin][:-1]: number
+        for number, line in enumerate(structure.lines)
+        if line.dimension == dimensions[-1]
+    }
+    to_hide = {
+        r
+        for r in candidates
+        if r in own_line
+        and _failing(structure, values, hidden, constraints_of([r]), k, lines=[own_line[r]])
+    }
+    own_cells = {r: [c for c in hidden_cells if structure.keys[c][:-1] == r] for r in candidates}
+    for _ in range(len(shown) + 2):
+        rows = [r for r in candidates if r not in to_hide]
+        constraints = constraints_of(rows)
+        # the counts of the constrained rows first (where a median narrows most), then, once
+        # those pass, every linked hidden count: only that last check decides that rows may stay
+        mine = {c for r in rows for c in own_cells[r]}
+        failing = _failing(structure, values, hidden, constraints, k, only=mine)
+        if not failing:
+            failing = _failing(structure, values, hidden, constraints, k)
+        if not failing:
+            return to_hide
+        stages = (
+            {structure.keys[c][:-1] for c in failing},  # the rows of the failing cells
+            {r for r in candidates if TOTAL in r},  # margins: they link every row to the others
+            has_hidden,
+            set(candidates),
+        )
+        new = next((s & set(rows) for s in stages if s & set(rows)), None)
+        if new is None:
+            return set(shown)  # the count table fails on its own; publish no median beside it
+        to_hide |= new
+    return set(shown)
+
+
+Constraint = tuple[dict[int, float], float]  # Σ coefficient · cell ≤ bound
+
+
+def _constraints(
+    cells: Sequence[int],
+    bounds: tuple[np.ndarray, np.ndarray],
+    value: tuple[float, float],
+    resolution: float,
+) -> list[Constraint]:
+    """The row's median constraints over its band cells (see the module doc)."""
+    lower, upper = bounds
+    exact, published = value
+    # A published value within half a resolution of a band's edge could come from either band: a
+    # reader has the union of two sets of tables. The audit takes the band the median lies in:
+    # a subset of what the reader has, which holds the published tables, so an interval found
+    # at least k wide is at least k wide for the reader too.
+    band = int(np.searchsorted(lower, exact, side="right")) - 1
+    band = min(max(band, 0), len(cells) - 1)
+    half = {c: 0.5 for c in cells}
+
+    def combination(**weights: float) -> dict[int, float]:
+        out = {c: -half[c] for c in cells}
+        for j, c in enumerate(cells):
+            if j < band:
+                out[c] += weights["before"]
+            elif j == band:
+                out[c] += weights["inside"]
+        return out
+
+    # before − total/2 ≤ 0 and total/2 − (before + inside) ≤ 0
+    out: list[Constraint] = [
+        (combination(before=1.0, inside=0.0), 0.0),
+        ({c: -v for c, v in combination(before=1.0, inside=1.0).items()}, 0.0),
+    ]
+    width = upper[band] - lower[band]
+    if math.isfinite(width) and width > 0:
+        low = min(max((published - resolution / 2 - lower[band]) / width, 0.0), 1.0)
+        high = min(max((published + resolution / 2 - lower[band]) / width, 0.0), 1.0)
+        # total/2 − before ≥ low · inside, total/2 − before ≤ high · inside
+        out.append((combination(before=1.0, inside=low), 0.0))
+        out.append(({c: -v for c, v in combination(before=1.0, inside=high).items()}, 0.0))
+    return out
+
+
+def _failing(
+    structure: TableStructure,
+    values: np.ndarray,
+    hidden: np.ndarray,
+    constraints: Sequence[Constraint],
+    k: int,
+    lines: Sequence[int] | None = None,
+    only: set[int] | None = None,
+) -> list[int]:
+    """The hidden counts whose feasible interval is narrower than k, or that no table fits
+    (`lines`: with only these of the table's lines; `only`: checking only these counts).
+
+    Only hidden counts linked (through the table's lines) to a median constraint are solved for:
+    the others keep the intervals the count table's own audit gave them. One HiGHS model, its
+    objective changed per cell (warm starts); a cell is settled as soon as two feasible tables
+    seen so far differ in it by k (as audit.feasible_intervals with `enough`)."""
+    rows: list[tuple[dict[int, float], float, float]] = []  # coefficients of hidden cells, bounds
+    for number in range(len(structure.lines)) if lines is None else lines:
+        coefficients, rhs = line_rhs(structure, number, values, hidden)
+        if coefficients:
+            rows.append((coefficients, rhs, rhs))
+    linked: set[int] = set()
+    for coefficients, bound in constraints:
+        row: dict[int, float] = {}
+        constant = bound
+        for cell, coefficient in coefficients.items():
+            if hidden[cell]:
+                row[cell] = row.get(cell, 0.0) + coefficient
+            else:
+                constant -= coefficient * values[cell]
+        if row:
+            rows.append((row, -highspy.kHighsInf, constant))
+            linked |= set(row)
+    targets = _linked(rows, linked) if only is None else only & _linked(rows, linked)
+    if not targets:
+        return []
+    unknowns = sorted({cell for coefficients, _, _ in rows for cell in coefficients})
+    column = {cell: j for j, cell in enumerate(unknowns)}
+    lp = highspy.HighsLp()
+    lp.num_col_ = len(unknowns)
+    lp.num_row_ = len(rows)
+    lp.col_cost_ = np.zeros(len(unknowns))
+    lp.col_lower_ = np.zeros(len(unknowns))
+    lp.col_upper_ = np.full(len(unknowns), highspy.kHighsInf)
+    lp.row_lower_ = np.array([low for _, low, _ in rows], dtype=np.float64)
+    lp.row_upper_ = np.array([high for _, _, high in rows], dtype=np.float64)
+    columns: list[list[tuple[int, float]]] = [[] for _ in unknowns]
+    for number, (coefficients, _, _) in enumerate(rows):
+        for cell, coefficient in coefficients.items():
+            columns[column[cell]].append((number, coefficient))
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = np.cumsum([0] + [len(c) for c in columns]).astype(np.int32)
+    lp.a_matrix_.index_ = np.array([r for c in columns for r, _ in c], dtype=np.int32)
+    lp.a_matrix_.value_ = np.array([v for c in columns for _, v in c], dtype=np.float64)
+    solver = new_solver()
+    solver.passModel(lp)
+    seen_low = np.full(len(unknowns), math.inf)
+    seen_high = np.full(len(unknowns), -math.inf)
+
+    def optimum(sense: highspy.ObjSense) -> float | None:
+        solver.changeObjectiveSense(sense)
+        solver.run()
+        status = solver.getModelStatus()
+        if status == highspy.HighsModelStatus.kOptimal:
+            point = np.asarray(solver.getSolution().col_value)
+            np.minimum(seen_low, point, out=seen_low)
+            np.maximum(seen_high, point, out=seen_high)
+            return float(solver.getInfo().objective_function_value)
+        if sense == highspy.ObjSense.kMaximize and status in (
+            highspy.HighsModelStatus.kUnbounded,
+            highspy.HighsModelStatus.kUnboundedOrInfeasible,
+        ):
+            return math.inf
+        return None
+
+    failing = []
+    previous: int | None = None
+    for cell in sorted(targets):
+        j = column[cell]
+        if seen_high[j] - seen_low[j] >= k:
+            continue
+        if previous is not None:
+            solver.changeColCost(previous, 0.0)
+        solver.changeColCost(j, 1.0)
+        previous = j
+        high = optimum(highspy.ObjSense.kMaximize)
+        low = None if high is None else optimum(highspy.ObjSense.kMinimize)
+        if high is None or low is None or high - low < k - TOLERANCE:
+            failing.append(cell)
+    return failing
+
+
+def _linked(rows: Sequence[tuple[dict[int, float], float, float]], seeds: set[int]) -> set[int]:
+    """The unknowns connected to `seeds` through shared rows (union-find)."""
+    parent: dict[int, int] = {}
+
+    def find(cell: int) -> int:
+        parent.setdefault(cell, cell)
+        while parent[cell] != cell:
+            parent[cell] = parent[parent[cell]]
+            cell = parent[cell]
+        return cell
+
+    for coefficients, _, _ in rows:
+        cells = list(coefficients)
+        for other in cells[1:]:
+            parent[find(other)] = find(cells[0])
+    roots = {find(cell) for cell in seeds}
+    return {cell for cell in parent if find(cell) in roots} | seeds
