@@ -90,18 +90,19 @@ def test_five_visitors_changing_filters_get_no_errors(server):
     assert warm.errors == []
     assert years
     codes = Codes.load(years)
-    # 12 s: a visitor's filter change can ask patterns nobody asked yet (a median also needs the
-    # pattern of its count table by band, binc/disclosure/medians.py: up to 2.6 s on this release
-    # for a trend by year of one province's median duration), and every visitor should still see
-    # at least three views
-    runs = asyncio.run(load.drive(server.port, sessions=5, duration=12.0, think=(0.05, 0.3),
+    # A visitor's filter change can ask patterns nobody asked yet (a median also needs the pattern
+    # of its count table by band, binc/disclosure/medians.py: up to 2.6 s on this release for a
+    # trend by year of one province's median duration, more with the other test worker busy).
+    # Every visitor must open a page and change something; how fast is benchmarks/load_serve.py's.
+    runs = asyncio.run(load.drive(server.port, sessions=5, duration=8.0, think=(0.05, 0.3),
                                         seed=7, timeout=60, codes=codes, ramp=0.5))  # fmt: skip
     errors = [error for run in runs for error in run.errors]
     assert errors == []
     assert server.log_errors() == []
     per_visitor = Counter(run.visitor for run in runs)
     assert sorted(per_visitor) == [0, 1, 2, 3, 4]
-    assert min(per_visitor.values()) >= 3, per_visitor
+    assert min(per_visitor.values()) >= 2, per_visitor
+    assert sum(per_visitor.values()) >= 25, per_visitor
     actions = Counter(run.action.split(":")[0] for run in runs)
     assert actions["open"] >= 5, actions
     assert actions["page"] >= 1, actions
