@@ -228,17 +228,11 @@ def _hide_medians(
     fixed = dict(d.fixed)
     if d.band_excludes:
         fixed[band] = tuple(c for c in _category_domain(release, band) if c not in d.band_excludes)
-    dims, kept = (*by, band), {**where, **fixed}
-    try:
-        published = answer(release, "trajectories", dims, kept, totals=True).frame
-    except UserError:
+    dims = (*by, band)
+    table = _count_table(release, dims, {**where, **fixed})
+    if table is None:
         return frame  # that count table is refused: it publishes nothing to combine with
-    hidden = published["suppressed"].fill_null(True).to_numpy()
-    counts = measure_defs()["trajectories"]
-    _, numbers = _measure(_Question(release, counts, dims, kept, True))
-    estimated = numbers.frame(dims, True)
-    if estimated.select(dims).rows() != published.select(dims).rows():
-        raise AssertionError("a count table and its estimates differ in their rows")
+    published, hidden, estimated = table
     codes = [c for c in published[band].unique(maintain_order=True).to_list() if c != TOTAL]
     rows = list(zip(*(frame[dim].to_list() for dim in by), strict=True)) if by else [()]
     # the median as it leaves the product: rounded to the decimals every output shows
@@ -254,6 +248,23 @@ def _hide_medians(
         estimated, hidden, dims, band_bounds(band, codes), shown, resolution, release.k
     )
     return _hide_rows(frame, rows, extra)
+
+
+def _count_table(
+    release: Release, dims: tuple[str, ...], where: dict[str, tuple[str, ...]]
+) -> tuple[pl.DataFrame, np.ndarray, pl.DataFrame] | None:
+    """The count table by `dims` with margins that a derived figure is audited with: as published,
+    its suppression pattern, and its estimates (every cell); None when that table is refused."""
+    try:
+        published = answer(release, "trajectories", dims, where, totals=True).frame
+    except UserError:
+        return None
+    hidden = published["suppressed"].fill_null(True).to_numpy()
+    _, numbers = _measure(_Question(release, measure_defs()["trajectories"], dims, where, True))
+    estimated = numbers.frame(dims, True)
+    if estimated.select(dims).rows() != published.select(dims).rows():
+        raise AssertionError("a count table and its estimates differ in their rows")
+    return published, hidden, estimated
 
 
 def _hide_rows(
@@ -294,16 +305,10 @@ def _hide_group_shares(
         numerator = tuple(g for g, members in codes.items() if set(members) <= set(numerator))
         denominator = tuple(codes)
     dims = (*by, category)
-    try:
-        published = answer(release, "trajectories", dims, where, totals=True).frame
-    except UserError:
+    table = _count_table(release, dims, where)
+    if table is None:
         return frame  # that count table is refused: it publishes nothing to combine with
-    hidden = published["suppressed"].fill_null(True).to_numpy()
-    counts = measure_defs()["trajectories"]
-    _, numbers = _measure(_Question(release, counts, dims, where, True))
-    estimated = numbers.frame(dims, True)
-    if estimated.select(dims).rows() != published.select(dims).rows():
-        raise AssertionError("a count table and its estimates differ in their rows")
+    _, hidden, estimated = table
     rows = list(zip(*(frame[dim].to_list() for dim in by), strict=True)) if by else [()]
     suppressed = frame["suppressed"].to_list()
     shown = [row for row, s in zip(rows, suppressed, strict=True) if not s]

@@ -204,37 +204,72 @@ def _solve_component(
         for cell, coefficient in coefficients.items():
             columns[column_of[cell]].append((row, coefficient))
 
-    n = len(component)
-    lp = highspy.HighsLp()
-    lp.num_col_ = n
-    lp.num_row_ = len(line_numbers)
-    lp.col_cost_ = np.zeros(n)
-    lp.col_lower_ = np.zeros(n)
-    lp.col_upper_ = np.full(n, highspy.kHighsInf)
-    lp.row_lower_ = row_bounds
-    lp.row_upper_ = row_bounds.copy()
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = np.cumsum([0] + [len(col) for col in columns]).astype(np.int32)
-    lp.a_matrix_.index_ = np.array([r for col in columns for r, _ in col], dtype=np.int32)
-    lp.a_matrix_.value_ = np.array([v for col in columns for _, v in col], dtype=np.float64)
-    solver = new_solver()
-    solver.passModel(lp)
+    model = Ranges(columns, row_bounds, row_bounds.copy())
+    result: dict[int, tuple[float, float] | None] = {}
+    for cell in targets:
+        j = column_of[cell]
+        if enough is not None and model.seen_high[j] - model.seen_low[j] >= enough:
+            result[cell] = (float(model.seen_low[j]), float(model.seen_high[j]))
+            continue
+        high = model.optimum(j, highspy.ObjSense.kMaximize)
+        if high is None:
+            result[cell] = None
+            continue
+        if high == math.inf and enough is not None and model.seen_low[j] < math.inf:
+            result[cell] = (float(model.seen_low[j]), math.inf)
+            continue
+        # Minimising a variable >= 0 is never unbounded: no optimum means an inconsistent table.
+        low = model.optimum(j, highspy.ObjSense.kMinimize)
+        result[cell] = None if low is None else (max(low, 0.0), high)
+    return result
 
-    # Componentwise range over every feasible table seen so far (only used with `enough`).
-    seen_low = np.full(n, math.inf)
-    seen_high = np.full(n, -math.inf)
 
-    def optimum(sense: highspy.ObjSense) -> float | None:
-        """The optimum (inf when unbounded, None when the published values are inconsistent)."""
-        solver.changeObjectiveSense(sense)
-        solver.run()
-        status = solver.getModelStatus()
+class Ranges:
+    """A HiGHS model of non-negative unknowns under linear rows (`columns[j]`: the (row,
+    coefficient) entries of unknown j), asked for each unknown's extremes with warm starts. Every
+    feasible table seen widens `seen_low`/`seen_high`: two tables that differ in an unknown by
+    some amount prove its interval at least that wide without more solves."""
+
+    def __init__(
+        self,
+        columns: Sequence[Sequence[tuple[int, float]]],
+        row_lower: np.ndarray,
+        row_upper: np.ndarray,
+    ) -> None:
+        n = len(columns)
+        lp = highspy.HighsLp()
+        lp.num_col_ = n
+        lp.num_row_ = len(row_lower)
+        lp.col_cost_ = np.zeros(n)
+        lp.col_lower_ = np.zeros(n)
+        lp.col_upper_ = np.full(n, highspy.kHighsInf)
+        lp.row_lower_ = np.asarray(row_lower, dtype=np.float64)
+        lp.row_upper_ = np.asarray(row_upper, dtype=np.float64)
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        lp.a_matrix_.start_ = np.cumsum([0] + [len(col) for col in columns]).astype(np.int32)
+        lp.a_matrix_.index_ = np.array([r for col in columns for r, _ in col], dtype=np.int32)
+        lp.a_matrix_.value_ = np.array([v for col in columns for _, v in col], dtype=np.float64)
+        self.solver = new_solver()
+        self.solver.passModel(lp)
+        self.seen_low = np.full(n, math.inf)
+        self.seen_high = np.full(n, -math.inf)
+        self._objective: int | None = None
+
+    def optimum(self, j: int, sense: highspy.ObjSense) -> float | None:
+        """The extreme of unknown j (inf when unbounded above, None when no table fits)."""
+        if self._objective != j:
+            if self._objective is not None:
+                self.solver.changeColCost(self._objective, 0.0)
+            self.solver.changeColCost(j, 1.0)
+            self._objective = j
+        self.solver.changeObjectiveSense(sense)
+        self.solver.run()
+        status = self.solver.getModelStatus()
         if status == highspy.HighsModelStatus.kOptimal:
-            if enough is not None:
-                point = np.asarray(solver.getSolution().col_value)
-                np.minimum(seen_low, point, out=seen_low)
-                np.maximum(seen_high, point, out=seen_high)
-            return solver.getInfo().objective_function_value
+            point = np.asarray(self.solver.getSolution().col_value)
+            np.minimum(self.seen_low, point, out=self.seen_low)
+            np.maximum(self.seen_high, point, out=self.seen_high)
+            return float(self.solver.getInfo().objective_function_value)
         unbounded = (
             highspy.HighsModelStatus.kUnbounded,
             highspy.HighsModelStatus.kUnboundedOrInfeasible,
@@ -242,29 +277,6 @@ def _solve_component(
         if sense == highspy.ObjSense.kMaximize and status in unbounded:
             return math.inf
         return None
-
-    result: dict[int, tuple[float, float] | None] = {}
-    previous: int | None = None
-    for cell in targets:
-        j = column_of[cell]
-        if enough is not None and seen_high[j] - seen_low[j] >= enough:
-            result[cell] = (float(seen_low[j]), float(seen_high[j]))
-            continue
-        if previous is not None:
-            solver.changeColCost(previous, 0.0)
-        solver.changeColCost(j, 1.0)
-        previous = j
-        high = optimum(highspy.ObjSense.kMaximize)
-        if high is None:
-            result[cell] = None
-            continue
-        if high == math.inf and enough is not None and seen_low[j] < math.inf:
-            result[cell] = (float(seen_low[j]), math.inf)
-            continue
-        # Minimising a variable >= 0 is never unbounded: no optimum means an inconsistent table.
-        low = optimum(highspy.ObjSense.kMinimize)
-        result[cell] = None if low is None else (max(low, 0.0), high)
-    return result
 
 
 def structural_violations(structure: TableStructure, suppressed: np.ndarray) -> list[int]:

@@ -23,6 +23,7 @@ import polars as pl
 
 from binc.core.table import TOTAL
 from binc.disclosure.audit import TOLERANCE, feasible_intervals
+from binc.disclosure.escalation import next_to_hide
 from binc.disclosure.structure import Line, TableStructure
 
 Row = tuple[str, ...]
@@ -60,14 +61,8 @@ def hidden_group_shares(
         failing = _failing(extended, values, secret, hidden_counts, k)
         if not failing:
             return to_hide
-        stages = (
-            {extended.keys[c][:-1] for c in failing},  # the rows of the failing cells
-            {r for r in candidates if TOTAL in r},  # margins: they link every row to the others
-            has_hidden,
-            set(candidates),
-        )
-        new = next(
-            (s & set(candidates) - to_hide for s in stages if s & set(candidates) - to_hide), None
+        new = next_to_hide(
+            {extended.keys[c][:-1] for c in failing}, has_hidden, set(candidates) - to_hide
         )
         if new is None:
             return set(candidates)  # the count table fails on its own; publish no share beside it

@@ -31,7 +31,8 @@ import numpy as np
 import polars as pl
 
 from binc.core.table import TOTAL
-from binc.disclosure.audit import TOLERANCE, line_rhs, new_solver
+from binc.disclosure.audit import TOLERANCE, Ranges, line_rhs
+from binc.disclosure.escalation import next_to_hide
 from binc.disclosure.structure import TableStructure
 
 Row = tuple[str, ...]
@@ -95,13 +96,7 @@ def hidden_medians(
             failing = _failing(structure, values, hidden, constraints, k)
         if not failing:
             return to_hide
-        stages = (
-            {structure.keys[c][:-1] for c in failing},  # the rows of the failing cells
-            {r for r in candidates if TOTAL in r},  # margins: they link every row to the others
-            has_hidden,
-            set(candidates),
-        )
-        new = next((s & set(rows) for s in stages if s & set(rows)), None)
+        new = next_to_hide({structure.keys[c][:-1] for c in failing}, has_hidden, rows)
         if new is None:
             return set(shown)  # the count table fails on its own; publish no median beside it
         to_hide |= new
@@ -190,55 +185,22 @@ def _failing(
         return []
     unknowns = sorted({cell for coefficients, _, _ in rows for cell in coefficients})
     column = {cell: j for j, cell in enumerate(unknowns)}
-    lp = highspy.HighsLp()
-    lp.num_col_ = len(unknowns)
-    lp.num_row_ = len(rows)
-    lp.col_cost_ = np.zeros(len(unknowns))
-    lp.col_lower_ = np.zeros(len(unknowns))
-    lp.col_upper_ = np.full(len(unknowns), highspy.kHighsInf)
-    lp.row_lower_ = np.array([low for _, low, _ in rows], dtype=np.float64)
-    lp.row_upper_ = np.array([high for _, _, high in rows], dtype=np.float64)
     columns: list[list[tuple[int, float]]] = [[] for _ in unknowns]
     for number, (coefficients, _, _) in enumerate(rows):
         for cell, coefficient in coefficients.items():
             columns[column[cell]].append((number, coefficient))
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = np.cumsum([0] + [len(c) for c in columns]).astype(np.int32)
-    lp.a_matrix_.index_ = np.array([r for c in columns for r, _ in c], dtype=np.int32)
-    lp.a_matrix_.value_ = np.array([v for c in columns for _, v in c], dtype=np.float64)
-    solver = new_solver()
-    solver.passModel(lp)
-    seen_low = np.full(len(unknowns), math.inf)
-    seen_high = np.full(len(unknowns), -math.inf)
-
-    def optimum(sense: highspy.ObjSense) -> float | None:
-        solver.changeObjectiveSense(sense)
-        solver.run()
-        status = solver.getModelStatus()
-        if status == highspy.HighsModelStatus.kOptimal:
-            point = np.asarray(solver.getSolution().col_value)
-            np.minimum(seen_low, point, out=seen_low)
-            np.maximum(seen_high, point, out=seen_high)
-            return float(solver.getInfo().objective_function_value)
-        if sense == highspy.ObjSense.kMaximize and status in (
-            highspy.HighsModelStatus.kUnbounded,
-            highspy.HighsModelStatus.kUnboundedOrInfeasible,
-        ):
-            return math.inf
-        return None
-
+    model = Ranges(
+        columns,
+        np.array([low for _, low, _ in rows], dtype=np.float64),
+        np.array([high for _, _, high in rows], dtype=np.float64),
+    )
     failing = []
-    previous: int | None = None
     for cell in sorted(targets):
         j = column[cell]
-        if seen_high[j] - seen_low[j] >= k:
+        if model.seen_high[j] - model.seen_low[j] >= k:
             continue
-        if previous is not None:
-            solver.changeColCost(previous, 0.0)
-        solver.changeColCost(j, 1.0)
-        previous = j
-        high = optimum(highspy.ObjSense.kMaximize)
-        low = None if high is None else optimum(highspy.ObjSense.kMinimize)
+        high = model.optimum(j, highspy.ObjSense.kMaximize)
+        low = None if high is None else model.optimum(j, highspy.ObjSense.kMinimize)
         if high is None or low is None or high - low < k - TOLERANCE:
             failing.append(cell)
     return failing
