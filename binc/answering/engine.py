@@ -111,7 +111,8 @@ def _answer(
     # Suppression is always decided with the margins, shown or not (see answering/patterns.py);
     # only a count of distinct children over years has no margin (a child is in several years).
     margins = _margins_allowed(d, by)
-    cube, numbers = _measure(_Question(release, d, by, where, totals or margins))
+    asked = _Question(release, d, by, where, totals or margins)
+    cube, numbers = _measure(asked)
     frame = numbers.frame(by, totals or margins)
 
     # A share's pattern is that of its numerators' count table (disclosure/protect.py).
@@ -142,13 +143,13 @@ def _answer(
         per_year=d.source_unit == "trajectories",
     )
     if d.method == "ratio":
-        frame = _hide_group_shares(release, d, by, where, frame, cube)
+        frame = _hide_group_shares(asked, frame, cube)
     if d.method == "median":
-        frame = _hide_medians(release, d, by, where, frame)
+        frame = _hide_medians(asked, frame)
     if margins and not totals:
         frame = frame.filter(*(pl.col(dim) != TOTAL for dim in by)) if by else frame
     if totals and by and d.method != "share":
-        frame = _margins_as_asked(release, d, by, where, frame)
+        frame = _margins_as_asked(asked, frame)
     # A shown value whose interval is too wide to read is flagged by the release's rule (defaults
     # for a release written before the rule existed); the value and interval stay.
     rule = UncertaintyRule.from_metadata(release.metadata)
@@ -180,10 +181,7 @@ def _answer(
 
 
 def _margins_as_asked(
-    release: Release,
-    d: MeasureDef,
-    by: tuple[str, ...],
-    where: dict[str, tuple[str, ...]],
+    q: _Question,
     frame: pl.DataFrame,
 ) -> pl.DataFrame:
     """The TOTAL rows of `frame` with the interval (and value) of the same number asked on its own.
@@ -196,6 +194,7 @@ def _margins_as_asked(
     was chosen with its cells, and one the direct answer hides but this table's cells add up to
     would be hidden in vain (docs/hardening.md). (A share of the last dimension is left alone: its
     TOTAL row is the 100 % of the distribution, not the same number.)"""
+    release, d, by, where = q.release, q.measure, q.by, q.where
     columns = ("value", "ci_low", "ci_high", "base")
     out = frame.with_row_index("_row")
     for kept, rows in margins(out, by):
@@ -213,39 +212,34 @@ def _margins_as_asked(
 
 
 def _hide_medians(
-    release: Release,
-    d: MeasureDef,
-    by: tuple[str, ...],
-    where: dict[str, tuple[str, ...]],
+    q: _Question,
     frame: pl.DataFrame,
 ) -> pl.DataFrame:
     """`frame` (a median, with margins) also hidden where the published median, with the count
     table of the same breakdown by band, would give back a count that table hides
     (`binc/disclosure/medians.py`)."""
+    release, d, by, where = q.release, q.measure, q.by, q.where
     band = d.band
     if band is None or band in where:
         return frame
-    fixed = dict(d.fixed)
-    if d.band_excludes:
-        fixed[band] = tuple(c for c in _category_domain(release, band) if c not in d.band_excludes)
     dims = (*by, band)
-    table = _count_table(release, dims, {**where, **fixed})
+    table = _count_table(release, dims, {**where, **histogram_filters(release, d)})
     if table is None:
         return frame  # that count table is refused: it publishes nothing to combine with
     published, hidden, estimated = table
     codes = [c for c in published[band].unique(maintain_order=True).to_list() if c != TOTAL]
     rows = list(zip(*(frame[dim].to_list() for dim in by), strict=True)) if by else [()]
     # the median as it leaves the product: rounded to the decimals every output shows
-    resolution = 10.0 ** -decimals_for(d.kind)
+    decimals = decimals_for(d.kind)
     shown = {
-        row: (value, round(value, decimals_for(d.kind)))
+        row: (value, round(value, decimals))
         for row, value, hidden_row in zip(
             rows, frame["value"].to_list(), frame["suppressed"].to_list(), strict=True
         )
         if not hidden_row and value is not None
     }
     extra = hidden_medians(
-        estimated, hidden, dims, band_bounds(band, codes), shown, resolution, release.k
+        estimated, hidden, dims, band_bounds(band, codes), shown, 10.0**-decimals, release.k
     )
     return _hide_rows(frame, rows, extra)
 
@@ -281,10 +275,7 @@ def _hide_rows(
 
 
 def _hide_group_shares(
-    release: Release,
-    d: MeasureDef,
-    by: tuple[str, ...],
-    where: dict[str, tuple[str, ...]],
+    q: _Question,
     frame: pl.DataFrame,
     cube: Cube,
 ) -> pl.DataFrame:
@@ -292,6 +283,7 @@ def _hide_group_shares(
     give back a count that the count table of the same breakdown by the category hides
     (`binc/disclosure/group_shares.py`). When the share was taken over groups of the category (end
     groups for end reasons), the count table is the one by those groups: that is what it adds to."""
+    release, d, by, where = q.release, q.measure, q.by, q.where
     category = d.category
     if category is None or category in where:
         return frame
@@ -448,10 +440,7 @@ def _median(q: _Question) -> tuple[Cube, Estimates]:
     d = q.measure
     if d.band is None:
         raise ValueError(f"{d.name}: a median needs its band dimension in the catalogue")
-    fixed = dict(d.fixed)
-    if d.band_excludes:
-        codes = _category_domain(q.release, d.band)
-        fixed[d.band] = tuple(c for c in codes if c not in d.band_excludes)
+    fixed = histogram_filters(q.release, d)
     cube = select(q.release, "trajectories", (*q.by, d.band), q.where, fixed=fixed, source=q.source)
     return cube, _histogram_statistic(q, cube, histogram_statistic(d, cube.domains))
 
@@ -460,6 +449,16 @@ def _survival(q: _Question) -> tuple[Cube, Estimates]:
     band = q.measure.band or "duration_band"
     cube = select(q.release, "trajectories", (*q.by, band, "status"), q.where, source=q.source)
     return cube, _histogram_statistic(q, cube, histogram_statistic(q.measure, cube.domains))
+
+
+def histogram_filters(release: Release, d: MeasureDef) -> dict[str, tuple[str, ...]]:
+    """The filters a median is taken under: its fixed ones (ended trajectories) and its band's
+    codes without those it leaves out (waiting 'unknown'); none for survival."""
+    fixed = dict(d.fixed)
+    if d.band is not None and d.band_excludes:
+        codes = _category_domain(release, d.band)
+        fixed[d.band] = tuple(c for c in codes if c not in d.band_excludes)
+    return fixed
 
 
 def histogram_statistic(

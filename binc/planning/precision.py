@@ -23,7 +23,7 @@ import numpy as np
 
 from binc.answering.catalogue import measure_defs
 from binc.answering.cube import cells_summed, choose
-from binc.answering.engine import bootstrap_interval, histogram_statistic
+from binc.answering.engine import bootstrap_interval, histogram_filters, histogram_statistic
 from binc.answering.estimates import Z95
 from binc.core.dimensions import STATUS_CODES, domain
 from binc.core.errors import UserError
@@ -127,13 +127,8 @@ def _histogram_need(
     chosen as the answering layer chooses (engine._median, engine._survival)."""
     d = measure_defs()[question.measure]
     band = d.band or "duration_band"
-    fixed = dict(d.fixed)
-    if d.method == "median":
-        axes: tuple[str, ...] = (*question.by, band)
-        if d.band_excludes:
-            fixed[band] = band_codes(d)
-    else:
-        axes = (*question.by, band, "status")
+    fixed = histogram_filters(release, d)
+    axes = (*question.by, band) if d.method == "median" else (*question.by, band, "status")
     wanted = {**where, **fixed}
     needed = list(dict.fromkeys([*axes, *where, *fixed]))
     table = choose(release, "trajectories", needed, wanted, axes)
