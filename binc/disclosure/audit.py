@@ -106,20 +106,27 @@ def new_solver(*, warm_primal: bool = True) -> highspy.Highs:
 
 def _components(structure: TableStructure, suppressed: np.ndarray) -> list[list[int]]:
     """Groups of suppressed cells linked through shared lines; each group is an independent LP."""
-    parent = list(range(structure.size))
+    links = ([c for c in line.members if suppressed[c]] for line in structure.lines)
+    return components(links, np.flatnonzero(suppressed).tolist())
+
+
+def components(links: Iterable[Sequence[int]], cells: Sequence[int]) -> list[list[int]]:
+    """`cells` grouped by the links between them (union-find): two cells in one link are in one
+    group, and so is every cell linked to either."""
+    parent: dict[int, int] = {}
 
     def find(cell: int) -> int:
+        parent.setdefault(cell, cell)
         while parent[cell] != cell:
             parent[cell] = parent[parent[cell]]
             cell = parent[cell]
         return cell
 
-    for line in structure.lines:
-        hidden = [c for c in line.members if suppressed[c]]
-        for other in hidden[1:]:
-            parent[find(other)] = find(hidden[0])
+    for link in links:
+        for other in link[1:]:
+            parent[find(other)] = find(link[0])
     groups: dict[int, list[int]] = {}
-    for cell in np.flatnonzero(suppressed):
+    for cell in cells:
         groups.setdefault(find(int(cell)), []).append(int(cell))
     return list(groups.values())
 

@@ -31,7 +31,7 @@ import numpy as np
 import polars as pl
 
 from binc.core.table import TOTAL
-from binc.disclosure.audit import TOLERANCE, Ranges, line_rhs
+from binc.disclosure.audit import TOLERANCE, Ranges, components, line_rhs
 from binc.disclosure.escalation import next_to_hide
 from binc.disclosure.structure import TableStructure
 
@@ -121,29 +121,21 @@ def _constraints(
     # at least k wide is at least k wide for the reader too.
     band = int(np.searchsorted(lower, exact, side="right")) - 1
     band = min(max(band, 0), len(cells) - 1)
-    half = {c: 0.5 for c in cells}
 
-    def combination(**weights: float) -> dict[int, float]:
-        out = {c: -half[c] for c in cells}
-        for j, c in enumerate(cells):
-            if j < band:
-                out[c] += weights["before"]
-            elif j == band:
-                out[c] += weights["inside"]
-        return out
+    def before_plus(inside: float, sign: float = 1.0) -> dict[int, float]:
+        """sign · (before + inside · n_b − total/2) over the row's band cells."""
+        weights = [1.0] * band + [inside] + [0.0] * (len(cells) - band - 1)
+        return {c: sign * (w - 0.5) for c, w in zip(cells, weights, strict=True)}
 
     # before − total/2 ≤ 0 and total/2 − (before + inside) ≤ 0
-    out: list[Constraint] = [
-        (combination(before=1.0, inside=0.0), 0.0),
-        ({c: -v for c, v in combination(before=1.0, inside=1.0).items()}, 0.0),
-    ]
+    out: list[Constraint] = [(before_plus(0.0), 0.0), (before_plus(1.0, -1.0), 0.0)]
     width = upper[band] - lower[band]
     if math.isfinite(width) and width > 0:
         low = min(max((published - resolution / 2 - lower[band]) / width, 0.0), 1.0)
         high = min(max((published + resolution / 2 - lower[band]) / width, 0.0), 1.0)
         # total/2 − before ≥ low · inside, total/2 − before ≤ high · inside
-        out.append((combination(before=1.0, inside=low), 0.0))
-        out.append(({c: -v for c, v in combination(before=1.0, inside=high).items()}, 0.0))
+        out.append((before_plus(low), 0.0))
+        out.append((before_plus(high, -1.0), 0.0))
     return out
 
 
@@ -159,8 +151,9 @@ def _failing(
     """The hidden counts whose feasible interval is narrower than k, or that no table fits
     (`lines`: with only these of the table's lines; `only`: checking only these counts).
 
-    Only hidden counts linked (through the table's lines) to a median constraint are solved for:
-    the others keep the intervals the count table's own audit gave them. One HiGHS model, its
+    Only hidden counts linked (through the table's lines) to a median constraint are solved for,
+    over the rows that link them: the others keep the intervals the count table's own audit gave
+    them. One HiGHS model, its
     objective changed per cell (warm starts); a cell is settled as soon as two feasible tables
     seen so far differ in it by k (as audit.feasible_intervals with `enough`)."""
     rows: list[tuple[dict[int, float], float, float]] = []  # coefficients of hidden cells, bounds
@@ -180,10 +173,15 @@ def _failing(
         if row:
             rows.append((row, -highspy.kHighsInf, constant))
             linked |= set(row)
-    targets = _linked(rows, linked) if only is None else only & _linked(rows, linked)
+    # the hidden counts a median constraint reaches through the rows, and only their rows
+    every = sorted({cell for coefficients, _, _ in rows for cell in coefficients})
+    groups = components((list(coefficients) for coefficients, _, _ in rows), every)
+    reached: set[int] = set().union(*(group for group in groups if linked & set(group)))
+    targets = reached if only is None else only & reached
     if not targets:
         return []
-    unknowns = sorted({cell for coefficients, _, _ in rows for cell in coefficients})
+    rows = [row for row in rows if reached & set(row[0])]
+    unknowns = sorted(reached)
     column = {cell: j for j, cell in enumerate(unknowns)}
     columns: list[list[tuple[int, float]]] = [[] for _ in unknowns]
     for number, (coefficients, _, _) in enumerate(rows):
@@ -204,22 +202,3 @@ def _failing(
         if high is None or low is None or high - low < k - TOLERANCE:
             failing.append(cell)
     return failing
-
-
-def _linked(rows: Sequence[tuple[dict[int, float], float, float]], seeds: set[int]) -> set[int]:
-    """The unknowns connected to `seeds` through shared rows (union-find)."""
-    parent: dict[int, int] = {}
-
-    def find(cell: int) -> int:
-        parent.setdefault(cell, cell)
-        while parent[cell] != cell:
-            parent[cell] = parent[parent[cell]]
-            cell = parent[cell]
-        return cell
-
-    for coefficients, _, _ in rows:
-        cells = list(coefficients)
-        for other in cells[1:]:
-            parent[find(other)] = find(cells[0])
-    roots = {find(cell) for cell in seeds}
-    return {cell for cell in parent if find(cell) in roots} | seeds
