@@ -7,10 +7,11 @@ is proportional to the standard deviation of that table's noise (for a median or
 nearly so: the bootstrap is redone every round), so a table's worst ratio is K·√v(b), decreasing
 in its budget b (ε under pure ε-DP, ρ under zCDP; both add up within a release). The best
 division makes the worst ratios of all tables in use equal: for a common ratio t every table
-needs the b with v(b) = (t/K)², and t is found by bisection so that these b use up the budget. Which table answers a question can change with the budget (the cheapest covering
-table), so choice and division are repeated until the choice is stable. With t = 1 and the
-ratios unweighted, the same sum, with the tables that answer no question keeping their budget, is
-the smallest total budget at which every target is met by these tables.
+needs the b with v(b) = (t/K)², and t is found by bisection so that these b use up the budget.
+Which table answers a question can change with the budget (the cheapest covering table), so
+choice and division are repeated until the choice is stable. With t = 1 and the ratios
+unweighted, the same sum, with the tables that answer no question keeping their budget, is the
+smallest total budget at which every target is met by these tables.
 
 This is a simpler planner than the matrix mechanism (HDMM, ResidualPlanner): it divides the
 budget over the config's tables and does not choose which tables to measure; docs/methodology.md

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import polars as pl
 
 import binc
 from binc.core.dimensions import domain, meaning
@@ -179,13 +180,11 @@ def dropped_figure(dropped: Measurement, config: ReleaseConfig) -> dict[str, Any
         return {"value": None, "ci_low": None, "ci_high": None, "suppressed": True,
                 "too_uncertain": False}  # fmt: skip
     half = dropped.noise.half_width(0.95)
-    return {
-        "value": value,
-        "ci_low": max(value - half, 0),
-        "ci_high": value + half,
-        "suppressed": False,
-        "too_uncertain": half > config.uncertainty.count_relative * value,
-    }
+    figure = {"value": value, "ci_low": max(value - half, 0), "ci_high": value + half}
+    # the rule every answer is flagged by (binc.core.table), not a copy of it
+    frame = pl.DataFrame({**{k: [float(v)] for k, v in figure.items()}, "suppressed": [False]})
+    too_uncertain = frame.select(config.uncertainty.expression("count")).item()
+    return {**figure, "suppressed": False, "too_uncertain": bool(too_uncertain)}
 
 
 def _budget_metadata(
