@@ -59,7 +59,7 @@ def _canonical(
 def _seed(
     release: Release, measure: str, by: tuple[str, ...], where: dict[str, tuple[str, ...]]
 ) -> int:
-    text = repr((release.digest, measure, by, sorted(where.items())))
+    text = repr((release.salt, measure, by, sorted(where.items())))
     return int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "little")
 
 

@@ -5,7 +5,7 @@ The noise distribution is public, so intervals come from it:
   approximation with the exact variance (number of cells × cell variance);
 - shares and rates: delta method on numerator and remainder (independent noise sums);
 - medians and survival: parametric bootstrap over the known noise (normal with the exact
-  variance per band), with a seed derived from the release's tables and the question itself
+  variance per band), with a seed derived from the release's public salt and the question itself
   (engine._seed) so the same question always gets the same interval.
 All arrays are vectorised over the answer's cells: no per-cell Python loops.
 """
