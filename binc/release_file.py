@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ from binc.core.errors import IN_USE, UserError, storage_message, storage_problem
 from binc.core.noise import BUDGET_NAMES, PURE_DP, Noise, noise_for
 
 FORMAT = "binc-release/1"
+Z95 = 1.959963984540054  # the normal 97.5% quantile: 95% intervals
 
 
 @dataclass(frozen=True)
@@ -41,13 +43,50 @@ class Measurement:
     unit: str
     dimensions: tuple[str, ...]
     domains: tuple[tuple[str, ...], ...]
-    noise: Noise
+    noise: Noise  # of every cell, unless `year_noise` gives a start year's slice its own
     noisy: np.ndarray  # int64, shape = domain sizes
     estimate: np.ndarray  # int64 >= 0, same shape, consistent with the other tables
+    # A calendar release (docs/methodology.md, "The publication calendar") holds start years
+    # measured with different budgets: definitive ones carried forward, provisional ones of its
+    # own. Then this is the noise of each year's slice, in the order of the year domain.
+    year_noise: tuple[Noise, ...] = ()
+
+    @property
+    def noises(self) -> tuple[Noise, ...]:
+        """Every distinct noise of the table's cells."""
+        return tuple(dict.fromkeys(self.year_noise or (self.noise,)))
 
     @property
     def cell_variance(self) -> float:
-        return self.noise.variance
+        """The largest noise variance of any cell (all cells have it unless `year_noise` differs)."""
+        return max(n.variance for n in self.noises)
+
+    def _per_cell(self, values: list[float]) -> np.ndarray:
+        shape = self.noisy.shape
+        if not self.year_noise:
+            return np.full(shape, values[0], dtype=np.float64)
+        axis = self.dimensions.index("year")
+        along = np.array(values, dtype=np.float64).reshape(
+            [len(values) if i == axis else 1 for i in range(len(shape))]
+        )
+        return np.broadcast_to(along, shape)
+
+    @property
+    def variance_cube(self) -> np.ndarray:
+        """The noise variance of each cell (same shape as the table)."""
+        return self._per_cell([n.variance for n in self.year_noise or (self.noise,)])
+
+    @property
+    def half_width_cube(self) -> np.ndarray:
+        """The exact 95% half-width of each cell's noise (same shape as the table)."""
+        return self._per_cell([float(n.half_width(0.95)) for n in self.year_noise or (self.noise,)])
+
+    def total_half_width(self) -> int:
+        """The 95% half-width of the sum of all cells: the exact one of a single cell, else the
+        normal approximation with the summed variance."""
+        if self.noisy.size == 1:
+            return int(self.half_width_cube.reshape(-1)[0])
+        return math.ceil(Z95 * math.sqrt(float(self.variance_cube.sum())))
 
 
 @dataclass
@@ -69,10 +108,12 @@ class Release:
 
     @property
     def salt(self) -> str:
-        """The release's public salt (metadata `bounding.salt`): its id, or for a seeded test build
-        one drawn from the seed. It seeds a median's or survival's bootstrap, so an interval
+        """The release's public salt (metadata `salt`; `bounding.salt` in releases written before
+        the lifetime bounding order): its id, or for a seeded test build one drawn from the seed. It seeds a median's or survival's bootstrap, so an interval
         depends on public values and its own histogram only, and a seeded test release gives the
         same intervals in every build."""
+        if isinstance(self.metadata.get("salt"), str):
+            return str(self.metadata["salt"])
         bounding = self.metadata.get("bounding")
         if isinstance(bounding, dict) and isinstance(bounding.get("salt"), str):
             return str(bounding["salt"])
@@ -242,12 +283,22 @@ def _read_measurement(
     noisy = data.column("noisy").to_numpy().astype(np.int64)
     if noisy.size != int(np.prod(shape, dtype=np.int64)):
         raise ValueError(f"cells_{name} has {noisy.size} cells")
+    noise = _noise(spec)
+    year_noise: tuple[Noise, ...] = ()
+    if spec.get("years"):
+        # a calendar release: each start year's slice with the budget it was measured with
+        sources = spec["years"]
+        year_noise = tuple(
+            noise_for(noise.mechanism, float(sources[year]["budget"]), noise.sensitivity)
+            for year in doms[dims.index("year")]
+        )
     return Measurement(
         name=name,
         unit=spec["unit"],
         dimensions=dims,
         domains=doms,
-        noise=_noise(spec),
+        noise=noise,
         noisy=noisy.reshape(shape),
         estimate=data.column("estimate").to_numpy().astype(np.int64).reshape(shape),
+        year_noise=year_noise,
     )

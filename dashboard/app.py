@@ -46,7 +46,7 @@ def main() -> None:
     # A link to a page that does not exist (/bestaatniet) opens the overview, and says so.
     unknown = view_state.requested_unknown_page(pages, aliases=(PAGES[0].slug,))
     page = st.navigation(pages, position="hidden")
-    view = ui.sidebar_filters(years)
+    view = ui.sidebar_filters(years, data.provisional_years())
     st.session_state["_view"] = view
     # Our own menu instead of st.navigation's: every link carries the sidebar's filters.
     for item in pages:

@@ -3,8 +3,10 @@
 Input frames hold a `category` label (and optionally `series`), `value`, `ci_low`, `ci_high`,
 `suppressed` and (optionally) `too_uncertain`. A suppressed value gets no bar, point, line segment
 or whisker: the category carries a grey "onderdrukt"/"suppressed" note instead; so does a value too
-uncertain to read, with a "te onzeker"/"too uncertain" note. Colours are Okabe–Ito (safe for colour-blind readers); maps
-use Cividis. The modebar's camera button downloads a PNG (no server-side renderer needed).
+uncertain to read, with a "te onzeker"/"too uncertain" note. A value the frame flags `provisional` (a
+release on the publication calendar: its start year is still open) is drawn open: an open marker, a
+dashed line into it, a hatched bar; its label says "(voorlopig)" and a caption explains (panels).
+Colours are Okabe–Ito (safe for colour-blind readers); maps use Cividis. The modebar's camera button downloads a PNG (no server-side renderer needed).
 
 A figure is laid out for every screen from a phone (390 px wide) to a desktop, because the server
 cannot know the reader's width: no fixed right margin, axes that make room for their labels
@@ -354,6 +356,73 @@ def _suppressed_notes(frame: pl.DataFrame, series: bool) -> dict[str, dict[str, 
     return notes
 
 
+# A provisional value is drawn open, so that a trend mixes definitive and provisional start years
+# visibly: an open marker (and a dashed line into it), or a hatched bar. A trace that draws one says
+# how in its `meta` ("line", "points" or "bars"): the caption under the chart explains that kind.
+OPEN = "circle-open"
+FILLED = "circle"
+HATCH = "/"
+MARKERS = ("line", "points", "bars")
+
+
+def _provisional(frame: pl.DataFrame) -> list[bool]:
+    """Which rows of a chart frame are provisional (none when it has no such column)."""
+    if "provisional" not in frame.columns:
+        return [False] * frame.height
+    return [bool(flag) for flag in frame["provisional"].fill_null(False)]
+
+
+def provisional_markers(fig: go.Figure) -> str:
+    """How `fig` draws provisional values ("line", "points", "bars"); "" when it draws none."""
+    return next((t.meta for t in fig.data if getattr(t, "meta", None) in MARKERS), "")
+
+
+def _line_traces(x: list[Any], part: pl.DataFrame, lang: str, decimals: int, *, color: str,
+                 thickness: float, **common: Any) -> list[go.Scatter]:  # fmt: skip
+    """A line with markers and interval whiskers through `part` (a chart frame's series, passed
+    through `_undrawn`). Provisional points leave the solid line: a second trace draws them with
+    open markers, their whiskers, and a dashed line from their neighbours."""
+    plus, minus = _errors(part)
+    values = part["value"].to_list()
+    hover = _hover(part, lang, decimals)
+    template = "%{x}: %{customdata}<extra></extra>"
+    provisional = _provisional(part)
+    if not any(provisional):
+        return [go.Scatter(
+            x=x, y=values, mode="lines+markers", connectgaps=False, line={"color": color},
+            error_y={"type": "data", "array": plus, "arrayminus": minus, "thickness": thickness},
+            customdata=hover, hovertemplate=template, **common,
+        )]  # fmt: skip
+    n = len(values)
+    near = [p or (i > 0 and provisional[i - 1]) or (i + 1 < n and provisional[i + 1])
+            for i, p in enumerate(provisional)]  # fmt: skip
+    solid = go.Scatter(
+        x=x, y=[None if p else v for v, p in zip(values, provisional, strict=True)],
+        mode="lines+markers", connectgaps=False, line={"color": color},
+        error_y={"type": "data", "thickness": thickness,
+                 "array": [0.0 if p else e for e, p in zip(plus, provisional, strict=True)],
+                 "arrayminus": [0.0 if p else e for e, p in zip(minus, provisional, strict=True)]},
+        customdata=hover, hovertemplate=template, **common,
+    )  # fmt: skip
+    name = common.get("name")
+    dashed_options = {**common, "showlegend": False}
+    if name:
+        word = i18n.text("provisional.word", lang)
+        dashed_options.update(name=f"{name} ({word})", legendgroup=str(name))
+        solid.update(legendgroup=str(name))
+    dashed = go.Scatter(
+        x=x, y=[v if k else None for v, k in zip(values, near, strict=True)],
+        mode="lines+markers", connectgaps=False, line={"color": color, "dash": "dash"},
+        marker={"symbol": [OPEN if p else FILLED for p in provisional], "size": 8,
+                "line": {"width": 2, "color": color}},
+        error_y={"type": "data", "thickness": thickness,
+                 "array": [e if p else 0.0 for e, p in zip(plus, provisional, strict=True)],
+                 "arrayminus": [e if p else 0.0 for e, p in zip(minus, provisional, strict=True)]},
+        customdata=hover, hovertemplate=template, meta="line", **dashed_options,
+    )  # fmt: skip
+    return [solid, dashed]
+
+
 def _note_text(lang: str, names: list[str], every: int = 0, flag: str = "suppressed") -> str:
     """The note on a point not drawn: "onderdrukt" (or "te onzeker"), naming the series when only
     some of the `every` series of the row are (wrapped: it sits in the plot, which is narrow on a
@@ -380,12 +449,17 @@ def forest(frame: pl.DataFrame, lang: str, axis_title: str, decimals: int, *,
     for i, part in enumerate(groups):
         shown = _drawn(part)
         plus, minus = _errors(shown)
+        marker: dict[str, Any] = {"size": 9, "color": OKABE_ITO[i % len(OKABE_ITO)]}
+        provisional = _provisional(shown)
+        if any(provisional):  # a provisional value: an open marker
+            marker.update(symbol=[OPEN if p else FILLED for p in provisional], line={"width": 2})
         fig.add_trace(go.Scatter(
             x=shown["value"].to_list(), y=shown["category"].to_list(), mode="markers",
             orientation="h", offsetgroup=str(i), name=part["series"][0] if series else axis_title,
-            marker={"size": 9, "color": OKABE_ITO[i % len(OKABE_ITO)]},
+            marker=marker,
             error_x={"type": "data", "array": plus, "arrayminus": minus, "thickness": 2},
             customdata=_hover(shown, lang, decimals), hovertemplate="%{y}: %{customdata}<extra></extra>",
+            meta="points" if any(provisional) else None,
         ))  # fmt: skip
     categories = list(dict.fromkeys(frame["category"].to_list()))
     # A suppressed (or too uncertain) row has no point: its note sits in the plot at the row's left
@@ -418,17 +492,13 @@ def trend(frame: pl.DataFrame, lang: str, axis_title: str, decimals: int, *,
     fig = go.Figure()
     groups = frame.partition_by("series", maintain_order=True) if series else [frame]
     for i, part in enumerate(groups):
-        plus, minus = _errors(part)
         x: list[Any] = part["category"].to_list()
         if numeric_x:
             shift = (i - (len(groups) - 1) / 2) * DODGE
             x = [float(c) + shift for c in x]
-        fig.add_trace(go.Scatter(
-            x=x, y=part["value"].to_list(), mode="lines+markers",
-            name=part["series"][0] if series else axis_title, connectgaps=False,
-            line={"color": OKABE_ITO[i % len(OKABE_ITO)]},
-            error_y={"type": "data", "array": plus, "arrayminus": minus, "thickness": 1.5},
-            customdata=_hover(part, lang, decimals), hovertemplate="%{x}: %{customdata}<extra></extra>",
+        fig.add_traces(_line_traces(
+            x, part, lang, decimals, color=OKABE_ITO[i % len(OKABE_ITO)], thickness=1.5,
+            name=part["series"][0] if series else axis_title,
         ))  # fmt: skip
     categories = list(dict.fromkeys(frame["category"].to_list()))
     for category, kinds in _suppressed_notes(frame, series).items():
@@ -461,6 +531,9 @@ def small_multiples(frame: pl.DataFrame, lang: str, axis_title: str, decimals: i
     parts = _undrawn(frame).partition_by("series", maintain_order=True)
     rows = -(-len(parts) // columns)
     panel_px, gap_px = 150, 62  # a panel's plot and the room above it for its title, in px
+    marked = any(_provisional(frame))
+    if marked:
+        gap_px += 12  # a provisional year's tick takes two lines: "2025" over "(voorlopig)"
     plot_px = rows * (panel_px + gap_px)
     gap_x = 0.04
     width, height = (1 - gap_x * (columns - 1)) / columns, panel_px / plot_px
@@ -472,25 +545,22 @@ def small_multiples(frame: pl.DataFrame, lang: str, axis_title: str, decimals: i
         left, top = col * (width + gap_x), 1 - (row * (panel_px + gap_px) + gap_px) / plot_px
         suffix = "" if i == 0 else str(i + 1)
         years = part["category"].to_list()
-        layout[f"xaxis{suffix}"] = {"domain": [left, min(1.0, left + width)], "anchor": f"y{suffix}",
-                                    "type": "category", "tickfont": {"size": 9}, "tickangle": 0,
-                                    "tickmode": "array", "tickvals": [years[0], years[-1]],
-                                    # pinned: a note on a suppressed year must not re-order the axis
-                                    "categoryorder": "array", "categoryarray": years}  # fmt: skip
+        xaxis: dict[str, Any] = {"domain": [left, min(1.0, left + width)], "anchor": f"y{suffix}",
+                                 "type": "category", "tickfont": {"size": 9}, "tickangle": 0,
+                                 "tickmode": "array", "tickvals": [years[0], years[-1]],
+                                 # pinned: a note on a suppressed year must not re-order the axis
+                                 "categoryorder": "array", "categoryarray": years}  # fmt: skip
+        if marked:
+            xaxis["ticktext"] = [_markup(years[0], 8), _markup(years[-1], 8)]
+        layout[f"xaxis{suffix}"] = xaxis
         layout[f"yaxis{suffix}"] = {"domain": [max(0.0, top - height), min(1.0, top)], "anchor": f"x{suffix}",
                                     "rangemode": "tozero", "matches": None if i == 0 else "y",
                                     "showticklabels": col == 0, "tickfont": {"size": 9}}  # fmt: skip
         notes.append({"text": _markup(part["series"][0], title_chars), "x": left + width / 2, "y": top,
                       "xref": "paper", "yref": "paper", "xanchor": "center", "yanchor": "bottom",
                       "showarrow": False, "font": {"size": 10}})  # fmt: skip
-        plus, minus = _errors(part)
-        traces.append(go.Scatter(
-            x=years, y=part["value"].to_list(), mode="lines+markers",
-            line={"color": OKABE_ITO[0]}, showlegend=False, connectgaps=False,
-            xaxis=f"x{suffix}", yaxis=f"y{suffix}",
-            error_y={"type": "data", "array": plus, "arrayminus": minus, "thickness": 1},
-            customdata=_hover(part, lang, decimals), hovertemplate="%{x}: %{customdata}<extra></extra>",
-        ))  # fmt: skip
+        traces.extend(_line_traces(years, part, lang, decimals, color=OKABE_ITO[0], thickness=1,
+                                   showlegend=False, xaxis=f"x{suffix}", yaxis=f"y{suffix}"))  # fmt: skip
         notes.extend(
             {"x": _position(years, category), "xref": f"x{suffix}", "y": 0.02, "yref": f"y{suffix} domain", "yanchor": "bottom",
              "textangle": -90, "showarrow": False, "text": _notes_text(lang, kinds),
@@ -507,12 +577,16 @@ def columns(frame: pl.DataFrame, lang: str, axis_title: str, decimals: int, *,
     from top to bottom: horizontal, so that ten labels stay readable on a phone."""
     shown = _undrawn(frame)
     plus, minus = _errors(shown)
-    fig = go.Figure(go.Bar(
+    bar = go.Bar(
         x=shown["value"].to_list(), y=shown["category"].to_list(), orientation="h",
         marker_color=OKABE_ITO[0],
         error_x={"type": "data", "array": plus, "arrayminus": minus, "color": "#000000"},
         customdata=_hover(shown, lang, decimals), hovertemplate="%{y}: %{customdata}<extra></extra>",
-    ))  # fmt: skip
+    )  # fmt: skip
+    provisional = _provisional(shown)
+    if any(provisional):  # a provisional value: a hatched bar
+        bar.update(marker_pattern_shape=[HATCH if p else "" for p in provisional], meta="bars")
+    fig = go.Figure(bar)
     rows = frame["category"].to_list()[::-1]
     for category, kinds in _suppressed_notes(shown, False).items():
         fig.add_annotation(x=0, xref="paper", xanchor="left", xshift=4, y=_position(rows, category),

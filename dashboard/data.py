@@ -16,7 +16,7 @@ from typing import Any
 
 import streamlit as st
 
-from binc.answering import answer, list_measures
+from binc.answering import answer, calendar, list_measures
 from binc.core.environment import RELEASE_ENV, SYNTHETIC_ENV
 from binc.core.errors import TooCostlyToProtectError, UserError
 from binc.core.resources import demo_dir
@@ -143,6 +143,12 @@ def domains() -> dict[str, list[str]]:
 def years() -> tuple[str, ...]:
     """The release's public years, as codes (text)."""
     return tuple(str(y) for y in facts().get("years", ()))
+
+
+def provisional_years() -> frozenset[str]:
+    """The start years whose figures are provisional in this release (its publication calendar);
+    none for a release without one."""
+    return calendar.provisional_years(release())
 
 
 def complete_years() -> tuple[str, ...]:

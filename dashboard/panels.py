@@ -12,8 +12,8 @@ en: the contract CSV), with what the image says in its last columns.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -21,6 +21,7 @@ import polars as pl
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
+from binc.answering.calendar import provisional_in, provisional_years
 from binc.core import i18n
 from binc.core.table import AnsweredTable
 from binc.export import codebook, writers
@@ -67,11 +68,18 @@ def filters_text(answer: AnsweredTable, lang: str, shown: Sequence[str]) -> str:
     """The part of the data a chart shows, in words: the start years (all of them as a range), the
     region (Flanders and Brussels when none is chosen), the trajectory types (all when none) and
     any other filter; a dimension the chart itself shows (`shown`: its axis or its series) is not
-    repeated, unless it is filtered to some of its codes."""
+    repeated, unless it is filtered to some of its codes. A provisional start year (a release on the
+    publication calendar) is named so: "2025 (voorlopig)"."""
     filters = {dim: tuple(codes) for dim, codes in answer.filters.items()}
+    marked = provisional_years(answer.release_metadata)
 
     def named(dim: str, codes: Sequence[str]) -> str:
-        labels = ", ".join(display_label(dim, str(code), lang) for code in codes)
+        labels = ", ".join(
+            ui.year_label(str(code), marked, lang)
+            if dim == "year"
+            else display_label(dim, str(code), lang)
+            for code in codes
+        )
         return f"{i18n.text(f'dim.{dim}', lang)}: {labels}"
 
     parts = []
@@ -82,6 +90,11 @@ def filters_text(answer: AnsweredTable, lang: str, shown: Sequence[str]) -> str:
         every = [str(year) for year in answer.release_metadata.get("years") or ()]
         if every:
             period = every[0] if len(every) == 1 else f"{every[0]}–{every[-1]}"
+            among = [year for year in every if year in marked]
+            if among and len(every) == 1:
+                period = ui.year_label(period, marked, lang)
+            elif among:
+                period = i18n.text("provisional.span", lang, span=period, marked=", ".join(among))
             parts.append(f"{i18n.text('dim.year', lang)}: {period}")
     region = next((dim for dim in REGIONS if dim in filters), None)
     if region is not None:
@@ -164,10 +177,17 @@ class Panel:
     csv: bytes
     file_name: str
     uncertain: int = 0  # values too uncertain to draw: said in a note under the chart
+    # the provisional start years the chart's figures rest on (a release on the publication
+    # calendar), how the chart draws them (charts.provisional_markers) and the release's metadata
+    # (the day each closes): said in a note under the chart
+    provisional: tuple[str, ...] = ()
+    markers: str = ""
+    metadata: Mapping[str, Any] = field(default_factory=dict)
 
     def draw(self) -> None:
         st.plotly_chart(self.figure, config=self.config, key=self.key, alt=self.description)
         ui.uncertain_note(self.uncertain)
+        ui.provisional_note(self.metadata, self.provisional, self.markers)
 
     def download(self) -> None:
         st.download_button(ui.t("figure.csv"), self.csv, file_name=self.file_name, mime="text/csv",
@@ -201,7 +221,15 @@ def panel(figure: Any, frame: pl.DataFrame, answer: AnsweredTable, *, key: str, 
     rows = tables.chart_csv_frame(frame, places, category, series, info.columns())
     write = writers.frame_excel_csv_bytes if lang == "nl" else writers.frame_csv_bytes
     return Panel(figure, config, key, description, table, write(rows), f"{info.stem}.csv",
-                 tables.uncertain_count(frame))  # fmt: skip
+                 tables.uncertain_count(frame), provisional_of(answer),
+                 charts.provisional_markers(figure), answer.release_metadata)  # fmt: skip
+
+
+def provisional_of(answer: AnsweredTable) -> tuple[str, ...]:
+    """The provisional start years an answer's figures rest on (none without a calendar)."""
+    if "provisional" not in answer.frame.columns:
+        return ()
+    return provisional_in(answer.release_metadata, answer.filters)
 
 
 def chart(figure: Any, frame: pl.DataFrame, answer: AnsweredTable, **options: Any) -> None:

@@ -3,7 +3,9 @@
 Only presentation happens here (labels, nl-BE formatting, the "onderdrukt" and "te onzeker" markers);
 the numbers are exactly those of the AnsweredTable. A suppressed cell keeps no number at all on its
 way to the screen, and neither does a value too uncertain to read (`too_uncertain`, the release's
-rule): charts draw neither, tables say which it is.
+rule): charts draw neither, tables say which it is. A release on the publication calendar marks the
+rows that rest on a provisional start year (`provisional`): a start year's label reads "2025
+(voorlopig)", chart frames and chart CSVs keep the column, charts draw those points differently.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from binc.core.table import TOTAL, AnsweredTable, decimals_for
 from dashboard.ui import label
 
 NUMBERS = ("value", "ci_low", "ci_high")
+PROVISIONAL = "provisional"
 
 
 def decimals(table: AnsweredTable) -> int:
@@ -42,25 +45,37 @@ def _uncertain(frame: pl.DataFrame) -> pl.Expr:
     return pl.col("too_uncertain").fill_null(False) & ~pl.col("suppressed").fill_null(True)
 
 
+def labels(frame: pl.DataFrame, dimension: str, lang: str) -> list[str]:
+    """The labels of a frame's `dimension` column, a start year marked "(voorlopig)" in the rows
+    the frame flags `provisional` (a release on the publication calendar)."""
+    names = [label(dimension, code, lang) for code in frame[dimension]]
+    if dimension != "year" or PROVISIONAL not in frame.columns:
+        return names
+    return [
+        i18n.text("provisional.year", lang, year=name) if marked else name
+        for name, marked in zip(names, frame[PROVISIONAL].fill_null(False), strict=True)
+    ]
+
+
 def chart_frame(
     table: AnsweredTable, category: str, series: str | None = None, lang: str = "nl"
 ) -> pl.DataFrame:
     """category/series labels, the codes of `category` (`code`) and `series` (`series_code`), value,
-    interval, suppressed and too_uncertain (no TOTAL rows). A value too uncertain to read keeps no
-    number either: charts draw nothing for it. Numbers are rounded as displayed (`displayed_numbers`)."""
+    interval, suppressed and too_uncertain (no TOTAL rows), and `provisional` when the answer has
+    it. A value too uncertain to read keeps no number either: charts draw nothing for it. Numbers
+    are rounded as displayed (`displayed_numbers`)."""
     frame = table.frame
     for dim in table.dimensions:
         frame = frame.filter(pl.col(dim) != TOTAL)
     hidden = frame.select(_hidden(frame)).to_series()
     uncertain = frame.select(_uncertain(frame)).to_series()
-    columns = {
-        "code": frame[category],
-        "category": [label(category, c, lang) for c in frame[category]],
-    }
+    columns = {"code": frame[category], "category": labels(frame, category, lang)}
     if series is not None:
-        columns["series"] = [label(series, c, lang) for c in frame[series]]
+        columns["series"] = labels(frame, series, lang)
         columns["series_code"] = frame[series]
     out = pl.DataFrame(columns).with_columns(suppressed=hidden, too_uncertain=uncertain)
+    if PROVISIONAL in frame.columns:
+        out = out.with_columns(frame[PROVISIONAL].fill_null(False).alias(PROVISIONAL))
     for name in NUMBERS:
         out = out.with_columns(
             pl.when(pl.col("suppressed") | pl.col("too_uncertain"))
@@ -89,7 +104,7 @@ def display_table(table: AnsweredTable, lang: str) -> pl.DataFrame:
     places = decimals(table)
     columns: dict[str, list[str]] = {}
     for dim in table.dimensions:
-        columns[i18n.text(f"dim.{dim}", lang)] = [label(dim, c, lang) for c in frame[dim]]
+        columns[i18n.text(f"dim.{dim}", lang)] = labels(frame, dim, lang)
     columns.update(_value_columns(frame, hidden, lang, places))
     return pl.DataFrame(columns)
 
@@ -148,7 +163,8 @@ def chart_csv_frame(frame: pl.DataFrame, places: int, category: str, series: str
     (docs/design.md §8): for the series and then the category their code and a `_label` column (the
     category alone where it has no code, e.g. months), `value`, `ci_low` and `ci_high` rounded
     exactly as the chart and its table show them (`as_displayed`), empty where suppressed or too
-    uncertain to draw, `suppressed` and `too_uncertain`; then `about`: what the chart's image says about it (title, filters, unit,
+    uncertain to draw, `suppressed` and `too_uncertain` (and `provisional` for a release on the
+    publication calendar); then `about`: what the chart's image says about it (title, filters, unit,
     source, licence, link, synthetic mark), one column each and the same on every row, since a CSV
     has no other place that every program reads. Same rows, same order as the chart's table."""
     columns: list[pl.Series] = []
@@ -169,6 +185,8 @@ def chart_csv_frame(frame: pl.DataFrame, places: int, category: str, series: str
         columns.append(pl.Series(name, numbers, pl.Int64 if places == 0 else pl.Float64))
     columns.append(hidden.alias("suppressed"))
     columns.append(uncertain.alias("too_uncertain"))
+    if PROVISIONAL in frame.columns:
+        columns.append(frame[PROVISIONAL].fill_null(False).alias(PROVISIONAL))
     out = pl.DataFrame(columns)
     return out.with_columns(
         pl.lit(value, pl.String).alias(key) for key, value in (about or {}).items()
@@ -185,6 +203,8 @@ class Figure:
     # shown, but its interval is too wide to read (the release's rule): say "te onzeker", do not
     # compare or draw it
     uncertain: bool = False
+    # rests on a provisional start year (a release on the publication calendar): say "voorlopig"
+    provisional: bool = False
 
     @property
     def suppressed(self) -> bool:
@@ -199,9 +219,11 @@ def figure(table: AnsweredTable, **codes: str) -> Figure:
     if frame.height != 1:
         raise ValueError(f"{table.measure}: {frame.height} cells match {codes}")
     row = frame.row(0, named=True)
+    provisional = bool(row.get(PROVISIONAL))
     if row["suppressed"] or row["value"] is None:
-        return Figure(None, None, None)
-    return Figure(row["value"], row["ci_low"], row["ci_high"], bool(row.get("too_uncertain")))
+        return Figure(None, None, None, provisional=provisional)
+    return Figure(row["value"], row["ci_low"], row["ci_high"], bool(row.get("too_uncertain")),
+                  provisional)  # fmt: skip
 
 
 def change_exceeds_noise(before: Figure, after: Figure) -> bool:

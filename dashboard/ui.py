@@ -11,13 +11,14 @@ choices are bound to their parameters by dashboard.view_state.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
 import streamlit as st
 
+from binc.answering.calendar import closing_date
 from binc.core import i18n, reference
 from binc.export.labels import display_label
 from dashboard import streamlit_texts
@@ -43,6 +44,46 @@ def t(key: str, **values: object) -> str:
 def label(dimension: str, code: str, lang: str | None = None) -> str:
     """A code's label: the reference labels, or the UI file for codes a release adds (status, yes/no)."""
     return display_label(dimension, code, lang or language())
+
+
+def year_label(year: str, provisional: Collection[str], lang: str | None = None) -> str:
+    """A start year as every page names it: "2025 (voorlopig)" / "2025 (provisional)" when its
+    figures are provisional in this release (`provisional`: data.provisional_years())."""
+    if year in provisional:
+        return i18n.text("provisional.year", lang or language(), year=year)
+    return year
+
+
+def provisional_text(
+    metadata: Mapping[str, Any], years: Sequence[str], lang: str | None = None
+) -> str:
+    """What "voorlopig" means for the provisional start `years` a figure rests on, with the day each
+    closes when the release's calendar says (empty when there are none)."""
+    lang = lang or language()
+    if not years:
+        return ""
+    dates = [closing_date(metadata, year) for year in years]
+    dated = all(day is not None for day in dates)
+    if len(years) == 1:
+        key = "provisional.note_one" if dated else "provisional.note_one_undated"
+        return i18n.text(key, lang, year=years[0], closing=i18n.format_date(dates[0], lang))
+    closings = ", ".join(
+        i18n.text("provisional.closing_item", lang, year=y, date=i18n.format_date(d, lang))
+        for y, d in zip(years, dates, strict=True)
+    )
+    key = "provisional.note_many" if dated else "provisional.note_many_undated"
+    return i18n.text(key, lang, years=", ".join(years), closings=closings)
+
+
+def provisional_note(metadata: Mapping[str, Any], years: Sequence[str], markers: str = "") -> None:
+    """Under a chart or table: which start years its provisional figures are of and what that
+    means, and how the chart draws them (`markers`: "line", "points" or "bars"); nothing when it
+    rests on no provisional year."""
+    if years:
+        text = provisional_text(metadata, years)
+        if markers:
+            text += " " + t(f"provisional.markers_{markers}")
+        st.caption(text)
 
 
 def number(value: float | None, decimals: int = 0) -> str:
@@ -182,8 +223,9 @@ def heading(key: str) -> None:
     st.title(title)
 
 
-def sidebar_filters(all_years: Sequence[str]) -> View:
-    """Draw the shared filters and return the view they describe."""
+def sidebar_filters(all_years: Sequence[str], provisional: Collection[str] = ()) -> View:
+    """Draw the shared filters and return the view they describe; a provisional start year
+    (`provisional`) is named so in the list."""
     lang = language()
     sidebar = st.sidebar
     sidebar.header(t("filters.header"))
@@ -193,6 +235,7 @@ def sidebar_filters(all_years: Sequence[str]) -> View:
         key=YEARS_KEY,
         help=t("filters.years_help"),
         placeholder=t("filters.years_placeholder"),
+        format_func=lambda year: year_label(year, provisional, lang),
     )
     regions = [ALL, *partnerships(), *provinces()]
     sidebar.selectbox(t("filters.region"), regions, key=REGION_KEY, format_func=lambda code: _region_label(code, lang),

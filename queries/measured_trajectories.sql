@@ -33,11 +33,23 @@ CREATE TEMP TABLE measured_trajectories AS
 WITH other_care AS (
     SELECT pseudonym, min(start_date) AS first_start, max(start_date) AS last_start
     FROM wh.trajectories
-    WHERE programme = 'other_youth_care'
+    WHERE programme = 'other_youth_care' AND start_date <= $as_of
     GROUP BY pseudonym
+),
+-- The registrations as known on $as_of: a trajectory that starts later is not there yet, and one
+-- that ends later is still ongoing (with no end reason or follow-up yet). Live data never holds
+-- such dates; a replay of history (the calendar simulation) measures one warehouse as of many days.
+as_of AS (
+    SELECT * REPLACE (
+        CASE WHEN end_date <= $as_of THEN end_date END AS end_date,
+        CASE WHEN end_date <= $as_of THEN end_reason END AS end_reason,
+        CASE WHEN end_date <= $as_of THEN follow_up END AS follow_up
+    ), rowid AS row_id
+    FROM wh.trajectories
+    WHERE programme = '1g1p' AND start_date <= $as_of
 )
 SELECT
-    m.rowid AS row_id,
+    m.row_id,
     hash(m.pseudonym) AS person,
     CAST(year(m.start_date) AS SMALLINT) AS year,
     TRY_CAST(m.partnership_id AS partnership_key) AS partnership,
@@ -58,7 +70,7 @@ SELECT
     coalesce(waiting.waiting_band, CAST('unknown' AS waiting_band_key)) AS waiting_band,
     CAST(CASE WHEN o.first_start < m.start_date THEN 'yes' ELSE 'no' END AS care_before_key) AS care_before,
     CAST(CASE WHEN o.last_start > m.start_date THEN 'yes' ELSE 'no' END AS care_after_key) AS care_after
-FROM wh.trajectories AS m
+FROM as_of AS m
 LEFT JOIN other_care AS o ON o.pseudonym = m.pseudonym
 LEFT JOIN rollup_end_group AS end_group
        ON end_group.end_reason = CASE WHEN m.end_reason IS NULL THEN CAST('ongoing' AS end_reason_key)
@@ -76,6 +88,5 @@ LEFT JOIN band_waiting_band AS waiting
        ON m.referral_date IS NOT NULL
       AND waiting.value = least(greatest(date_diff('day', m.referral_date, m.start_date), 0),
                                 $waiting_open)
-WHERE m.programme = '1g1p'
-  AND m.start_date >= make_date($first_year, 1, 1)
+WHERE m.start_date >= make_date($first_year, 1, 1)
   AND m.start_date < make_date($last_year + 1, 1, 1)

@@ -1,7 +1,8 @@
 """Choosing the measured table that answers a question, and summing its consistent cells.
 
 The answer for a question comes from the measured table whose dimensions cover it and that gives
-the smallest noise variance: (number of noisy cells summed per answer cell) × (their variance).
+the smallest noise variance: (number of noisy cells summed per answer cell) × (their variance; a
+calendar release's tables hold start years of different variances, and the largest one counts).
 Because the release's tables are post-processed to agree with each other, every covering table
 would give the same number; the choice decides only the width of the honest interval.
 Ties go to the table declared first in the config, so the choice is deterministic.
@@ -33,6 +34,8 @@ class Cube:
     domains: tuple[tuple[str, ...], ...]
     values: np.ndarray  # float64 sums of consistent estimates
     cells: np.ndarray  # how many noisy cells each value sums (same shape)
+    variance: np.ndarray  # the summed noise variance of those cells (same shape)
+    single: np.ndarray  # where a value is one cell: its noise's exact 95% half-width
     # Axes answered by groups: axis -> the measured dimension holding its groups (domains then
     # hold group codes for that axis).
     groups: Mapping[str, str] = field(default_factory=dict)
@@ -44,10 +47,6 @@ class Cube:
             return [(c,) for c in self.domains[axis]]
         groups = members(name, self.groups[name])
         return [groups[g] for g in self.domains[axis]]
-
-    @property
-    def variance(self) -> np.ndarray:
-        return self.cells * self.source.cell_variance
 
 
 def allowed_dimensions(release: Release, unit: str) -> tuple[str, ...]:
@@ -215,14 +214,20 @@ def select(
         if missing:
             raise _unknown(dim, missing, codes)
         index.append(np.array(sorted(positions[c] for c in wanted)))
-    sub = m.estimate[np.ix_(*index)] if index else m.estimate
     keep = [m.dimensions.index(answered_by[a]) for a in axes]
     summed_axes = tuple(i for i in range(len(m.dimensions)) if i not in keep)
     cells = int(np.prod([len(index[i]) for i in summed_axes], dtype=np.int64))
-    values = sub.sum(axis=summed_axes, dtype=np.float64) if summed_axes else sub.astype(np.float64)
     # after summing, the kept axes are in table order; put them in question order
     order = sorted(range(len(keep)), key=lambda i: keep[i])
-    values = np.transpose(values, axes=np.argsort(order)) if len(keep) > 1 else values
+
+    def summed(cube: np.ndarray) -> np.ndarray:
+        part = cube[np.ix_(*index)] if index else cube
+        out = (
+            part.sum(axis=summed_axes, dtype=np.float64) if summed_axes else part.astype(np.float64)
+        )
+        return np.transpose(out, axes=np.argsort(order)) if len(keep) > 1 else out
+
+    values = summed(m.estimate)
     domains = tuple(tuple(np.array(m.domains[i])[index[i]]) for i in keep)
     return Cube(
         source=m,
@@ -230,6 +235,8 @@ def select(
         domains=domains,
         values=values,
         cells=np.full(values.shape, cells, dtype=np.float64),
+        variance=summed(m.variance_cube),
+        single=summed(m.half_width_cube),
         groups={a: answered_by[a] for a in axes if answered_by[a] != a},
     )
 

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from binc.answering import estimates
+from binc.answering import calendar, estimates
 from binc.answering.catalogue import MeasureDef, Method, measure_defs
 from binc.answering.cube import Cube, allowed_dimensions, as_groups, select, with_totals
 from binc.core import reference
@@ -154,18 +154,22 @@ def _answer(
     # for a release written before the rule existed); the value and interval stay.
     rule = UncertaintyRule.from_metadata(release.metadata)
     frame = frame.with_columns(rule.expression(d.kind))
+    # A release on the publication calendar marks the rows that rest on a provisional start year
+    # (binc/answering/calendar.py); a release without a calendar has no such column.
+    frame = calendar.with_provisional(frame, by, where, release.metadata)
     meta = {k: v for k, v in release.metadata.items() if k not in ("domains", "dimension_meanings")}
     m = cube.source
     notes = (
         f"answered from the measured table {m.name} ({' × '.join(m.dimensions)}; "
         f"{m.noise.budget_text()}, {DISTRIBUTION_NAMES[m.noise.mechanism]} noise with variance "
-        f"{m.noise.variance:.1f} per cell)",
+        f"{_variance_text(m)} per cell)",
         f"values whose base is below k = {release.k} are suppressed (a share also where the count "
         "table of its breakdown hides its numerator, or where its group count is below k or would "
         "give back a count that table hides; a median also where, with the count table of its "
         "breakdown by band, it would give back a count that table hides), with complementary cells "
         "chosen with the margins and with every code of a filtered dimension",
         f"values whose 95% interval is too wide to read are flagged too_uncertain ({_rule_text(rule, d.kind)})",
+        *calendar.answer_notes(release.metadata, where),
     )
     return AnsweredTable(
         measure=d.name,
@@ -339,6 +343,15 @@ def _measure(q: _Question) -> tuple[Cube, Estimates]:
     return _ESTIMATORS[q.measure.method](q)
 
 
+def _variance_text(m: Measurement) -> str:
+    """The table's noise variance per cell; on a calendar, the range over its start years (each
+    start year's slice keeps the noise it was measured with: provisional ones are noisier)."""
+    variances = sorted({n.variance for n in m.noises})
+    if len(variances) == 1:
+        return f"{variances[0]:.1f}"
+    return f"{variances[0]:.1f} to {variances[-1]:.1f} (per start year, as measured)"
+
+
 def _count(q: _Question) -> tuple[Cube, Estimates]:
     by, where, totals = q.by, q.where, q.totals
     if q.measure.source_unit == "children":
@@ -353,11 +366,12 @@ def _count(q: _Question) -> tuple[Cube, Estimates]:
                 reason="children_total",
             )
     cube = select(q.release, q.measure.source_unit, by, where, source=q.source)
-    values, cells = cube.values, cube.cells
+    values, cells, variance, single = cube.values, cube.cells, cube.variance, cube.single
     if totals:
-        values, cells = with_totals(values, len(by)), with_totals(cells, len(by))
-    m = cube.source
-    low, high = estimates.count_interval(values, cells, m.cell_variance, m.noise.half_width(0.95))
+        values, cells, variance, single = (
+            with_totals(a, len(by)) for a in (values, cells, variance, single)
+        )
+    low, high = estimates.count_interval(values, cells, variance, single)
     return cube, Estimates(cube.domains, values, low, high, values)
 
 
@@ -369,17 +383,16 @@ def _share(q: _Question) -> tuple[Cube, Estimates]:
             reason="share_needs_by",
         )
     cube = select(q.release, "trajectories", by, q.where, source=q.source)
-    v = cube.source.cell_variance
-    num, cells = cube.values, cube.cells
+    num, var = cube.values, cube.variance
     if q.totals:
-        num, cells = with_totals(num, len(by) - 1), with_totals(cells, len(by) - 1)
+        num, var = with_totals(num, len(by) - 1), with_totals(var, len(by) - 1)
     den = num.sum(axis=-1, keepdims=True)
-    den_cells = cells.sum(axis=-1, keepdims=True)
+    den_var = var.sum(axis=-1, keepdims=True)
     if q.totals:
-        num, cells = np.concatenate([num, den], -1), np.concatenate([cells, den_cells], -1)
+        num, var = np.concatenate([num, den], -1), np.concatenate([var, den_var], -1)
     den = np.broadcast_to(den, num.shape)
-    rest_cells = np.broadcast_to(den_cells, num.shape) - cells
-    value, low, high, base = estimates.ratio(num, den - num, cells * v, rest_cells * v)
+    rest_var = np.broadcast_to(den_var, num.shape) - var
+    value, low, high, base = estimates.ratio(num, den - num, var, rest_var)
     return cube, Estimates(cube.domains, value, low, high, base)
 
 
@@ -401,17 +414,14 @@ def _ratio(q: _Question) -> tuple[Cube, Estimates]:
     # Each code on the category axis (or each group, when the table holds groups) is counted in
     # the numerator when it is one of the numerator's codes (a group: all of its members are).
     mask = np.array([set(codes) <= set(d.numerator) for codes in cube.codes_of(-1)], dtype=bool)
-    v = cube.source.cell_variance
     num = cube.values[..., mask].sum(-1)
     den = cube.values.sum(-1)
-    num_cells = cube.cells[..., mask].sum(-1)
-    den_cells = cube.cells.sum(-1)
+    num_var = cube.variance[..., mask].sum(-1)
+    den_var = cube.variance.sum(-1)
     if q.totals:
         num, den = with_totals(num, len(by)), with_totals(den, len(by))
-        num_cells, den_cells = with_totals(num_cells, len(by)), with_totals(den_cells, len(by))
-    value, low, high, base = estimates.ratio(
-        num, den - num, num_cells * v, (den_cells - num_cells) * v
-    )
+        num_var, den_var = with_totals(num_var, len(by)), with_totals(den_var, len(by))
+    value, low, high, base = estimates.ratio(num, den - num, num_var, den_var - num_var)
     return cube, Estimates(cube.domains, value, low, high, base)
 
 

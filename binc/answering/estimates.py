@@ -2,7 +2,7 @@
 
 The noise distribution is public, so intervals come from it:
 - counts: one noisy cell → the exact two-sided geometric quantile; a sum of several cells → normal
-  approximation with the exact variance (number of cells × cell variance);
+  approximation with the exact variance (the summed variance of its cells);
 - shares and rates: delta method on numerator and remainder (independent noise sums);
 - medians and survival: parametric bootstrap over the known noise (normal with the exact
   variance per band), with a seed derived from the release's public salt and the question itself
@@ -14,14 +14,18 @@ from __future__ import annotations
 
 import numpy as np
 
-Z95 = 1.959963984540054
+from binc.release_file import Z95
+
+__all__ = ["Z95"]
 BOOTSTRAP_DRAWS = 400
 
 
 def count_interval(
-    values: np.ndarray, cells: np.ndarray, cell_variance: float, single_half_width: int
+    values: np.ndarray, cells: np.ndarray, variance: np.ndarray, single_half_width: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    half = np.where(cells <= 1, float(single_half_width), Z95 * np.sqrt(cells * cell_variance))
+    """95% interval of counts that each sum `cells` noisy cells with summed noise `variance`; a
+    single cell has its noise's exact half-width (`single_half_width`, where cells is 1)."""
+    half = np.where(cells <= 1, single_half_width, Z95 * np.sqrt(variance))
     return np.maximum(values - half, 0.0), values + half
 
 

@@ -106,8 +106,14 @@ def run(args: argparse.Namespace) -> int:
     written = write_export(table, out, fmt, args.language)
     suppressed = int(table.frame["suppressed"].sum())
     uncertain = int(table.frame["too_uncertain"].sum())
+    # a release on the publication calendar: how many rows rest on a start year still open
+    provisional = (
+        f", {int(table.frame['provisional'].sum())} provisional (column provisional)"
+        if "provisional" in table.frame.columns
+        else ""
+    )
     print(
         f"wrote {', '.join(str(p) for p in written)}: {table.frame.height} rows, "
-        f"{suppressed} suppressed, {uncertain} too uncertain (flagged, values kept)"
+        f"{suppressed} suppressed, {uncertain} too uncertain (flagged, values kept){provisional}"
     )
     return 0

@@ -66,12 +66,18 @@ def run(args: argparse.Namespace) -> int:
 
 
 def describe(entry: Entry) -> str:
-    """date, release id, mechanism, budget, start years."""
+    """date, release id, mechanism, budget, start years (per phase for a calendar release)."""
     budget = budget_text(entry.mechanism, entry.budget)
-    return (
-        f"{entry.created_at[:10]}  {entry.release_id}  {entry.mechanism}  {budget}  "
-        f"years {years_text(entry.years)}"
-    )
+    phases = {m.phase for m in entry.measurements} - {"all"}
+    if not phases:
+        years = f"years {years_text(entry.years)}"
+    else:
+        years = "; ".join(
+            f"{phase} {years_text(tuple(sorted({y for m in entry.measurements if m.phase == phase for y in m.years})))}"
+            for phase in ("definitive", "provisional")
+            if phase in phases
+        )
+    return f"{entry.created_at[:10]}  {entry.release_id}  {entry.mechanism}  {budget}  {years}"
 
 
 def totals_lines(
@@ -86,7 +92,8 @@ def totals_lines(
         else "zCDP: the ρ add up; pure ε-DP releases count as ε²/2"
     )
     return [
-        f"lifetime: {totals.releases} release(s), accounted in {accounted}",
+        f"lifetime per child: {totals.releases} release(s), accounted in {accounted} (a "
+        "calendar's start years side by side: the most one start year got)",
         f"  ε of pure ε-DP releases: {totals.epsilon_pure:g} of lifetime_epsilon_limit "
         f"{epsilon_limit:g} ({max(epsilon_limit - totals.epsilon_pure, 0.0):g} left)",
         f"  ρ (zCDP, all releases): {totals.rho:g} of lifetime_rho_limit {rho_of}"

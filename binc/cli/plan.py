@@ -10,6 +10,9 @@ same ρ, zCDP at the same ε at the config's δ). With --divide it also proposes
 the budget for the tables that answer questions (the others keep theirs) that make the worst ratio
 as small as it can be (each ratio times its question's weight), with the same table for that
 division; the data-protection officer puts them in the config and signs it as any other change.
+With a publication calendar (`[calendar]`) it also prints the per-child lifetime bound of the
+calendar against the config's lifetime limit, and each question's expected half-width for
+provisional figures (an open start year, measured with the provisional share of the budget).
 Shares, rates and survival are in percentage points, counts in % of the typical value, medians in
 their own unit (months, days). Exit status 0 when every target is met, 1 when some is not, 2 on a bad
 argument or config.
@@ -24,10 +27,11 @@ from pathlib import Path
 from binc.core.noise import BUDGET_SYMBOLS
 from binc.core.resources import default_config
 from binc.planning.budget import divide
+from binc.planning.calendar import lifetime, provisional_budgets
 from binc.planning.mechanisms import Setting, settings
 from binc.planning.precision import Expected, expected
 from binc.planning.questions import Question, load_questions
-from binc.release.config import load_config
+from binc.release.config import ReleaseConfig, load_config
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -61,6 +65,8 @@ def run(args: argparse.Namespace) -> int:
         f"(tables that answer no question keeping their {symbol}, "
         f"{division.unplanned:.3g} of it)"
     )
+    if config.calendar is not None:
+        _calendar(config, questions, answers)
     print("\nthe same questions under both mechanisms (the config's shares):")
     print(_comparison(settings(config, questions), questions))
     if args.divide:
@@ -76,6 +82,35 @@ def run(args: argparse.Namespace) -> int:
                 share = division.budgets[spec.name] / config.budget_total
                 print(f"  {spec.name:24} share = {share:.3f}   (now {spec.share:.3f})")
     return 0 if met == len(answers) else 1
+
+
+def _calendar(
+    config: ReleaseConfig, questions: Sequence[Question], answers: Sequence[Expected]
+) -> None:
+    """The calendar's per-child lifetime bound and its provisional figures' precision."""
+    calendar = config.calendar
+    if calendar is None:
+        return
+    symbol = BUDGET_SYMBOLS[config.mechanism]
+    bound = lifetime(config, calendar)
+    limit = config.lifetime_epsilon_limit if symbol == "ε" else config.lifetime_rho_limit
+    verdict = "within" if limit is not None and bound <= limit + 1e-9 else "ABOVE"
+    print(f"\npublication calendar: {calendar.text()}")
+    print(
+        f"per child over a lifetime: at most {symbol} {bound:.3g} (one definitive and "
+        f"{calendar.provisional_releases} provisional measurements of the start years a child is "
+        f"in; {verdict} the config's lifetime limit of {symbol} {limit:g})"
+    )
+    provisional = expected(config, questions, provisional_budgets(config, calendar))
+    print("provisional figures (an open start year; pooled questions as if every year were open):")
+    lines = [f"  {'question':58} {'target':>12} {'definitive':>12} {'provisional':>12}"]
+    for definitive, early in zip(answers, provisional, strict=True):
+        unit = definitive.question.unit
+        lines.append(
+            f"  {definitive.question.name[:58]:58} {definitive.question.target:5.1f} {unit:6} "
+            f"{definitive.half_width:5.1f} {unit:6} {early.half_width:5.1f} {unit}"
+        )
+    print("\n".join(line.rstrip() for line in lines))
 
 
 def _comparison(columns: Sequence[Setting], questions: Sequence[Question]) -> str:

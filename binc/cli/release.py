@@ -5,6 +5,11 @@ is kept in the data's privacy ledger (in --ledger-dir, else $BINC_LEDGER_DIR, el
 ~/.local/state/binc/ledger; `binc ledger` shows it), wherever the release is written, and may not
 exceed the config's limit. A missing or inconsistent ledger refuses the release.
 
+With a publication calendar in the config (`[calendar]`), a closed start year is measured once
+(definitive figures) and every later release carries its figures forward unchanged from the
+previous release, given with --previous; open start years get provisional figures with a smaller
+budget (docs/methodology.md, "The publication calendar").
+
 With --check nothing is built or spent: the command says whether the release at --out was measured
 from the warehouse's present data (exit status 0) or from an older state or another warehouse
 (exit status 2, with both versions), e.g. before publishing a release or after an ingest.
@@ -31,6 +36,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     add_ledger_dir_option(parser)
     parser.add_argument(
+        "--previous",
+        type=Path,
+        default=None,
+        help="with a [calendar]: the previous release, whose definitive figures this one carries "
+        "forward unchanged (required once a start year has definitive figures)",
+    )
+    parser.add_argument(
         "--synthetic",
         action="store_true",
         help="the warehouse holds synthetic data: the release, and everything made from it, says so",
@@ -51,7 +63,13 @@ def run(args: argparse.Namespace) -> int:
         )
         return 0
     with use_ledger_dir(args.ledger_dir) if args.ledger_dir else contextlib.nullcontext():
-        summary = build_release(args.warehouse, args.out, args.config, synthetic=args.synthetic)
+        summary = build_release(
+            args.warehouse,
+            args.out,
+            args.config,
+            synthetic=args.synthetic,
+            previous=args.previous,
+        )
     print(
         f"release {summary.release_id} written to {summary.path}: {summary.measurements} tables, "
         f"{summary.cells} cells, {summary.budget_text} (lifetime {summary.lifetime_text}), "

@@ -13,7 +13,13 @@
   `[uncertainty]`): half-width (ci_high − ci_low) / 2 above `share_points` percentage points for
   shares and rates, above `count_relative` × value for counts, above `median_relative` × value for
   medians. Value and interval are kept (they are DP estimates like any other: privacy is not
-  affected); the dashboard shows "te onzeker" instead of drawing them, exports flag them.
+  affected); the dashboard shows "te onzeker" instead of drawing them, exports flag them;
+- `provisional` (Boolean), only in an answer of a release on the publication calendar (metadata
+  `calendar`; binc/answering/calendar.py): True where the row rests on a start year that is still
+  open, whose figures a later release replaces — in a row with a start year, that year; in a margin
+  over the start years (year TOTAL) and in an answer without the start year in its rows, any start
+  year it sums. Suppression and flags are unaffected; the dashboard, exports and fact sheets mark
+  those rows "voorlopig" / "provisional".
 """
 
 from __future__ import annotations

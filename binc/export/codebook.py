@@ -14,14 +14,25 @@ from typing import Any
 
 import polars as pl
 
+from binc.answering.calendar import calendar, closing_date, provisional_in
 from binc.core import i18n
 from binc.core.table import AnsweredTable, UncertaintyRule, decimals_for, with_too_uncertain
+from binc.export.frame import provisional_column
 from binc.export.labels import code_list, display_label
 from binc.release_file import budget_text
 
-# The export contract's version (docs/design.md §8). 2 added the column `too_uncertain`.
+# The export contract's version (docs/design.md §8). 2 added the column `too_uncertain`; 3 adds
+# `provisional`, which only a release on the publication calendar has. A file without it (a
+# release without a calendar) is a version-2 file to the letter and says so: every reader of
+# version 2 keeps reading it. `format_of` gives the version a table's files state.
 FORMAT = "binc-export/2"
+CALENDAR_FORMAT = "binc-export/3"
 PARQUET_KEY = "binc"
+
+
+def format_of(table: AnsweredTable) -> str:
+    """The contract version a table's files state: 3 with `provisional`, else 2."""
+    return FORMAT if provisional_column(table) is None else CALENDAR_FORMAT
 
 
 def _json_safe(value: Any) -> Any:
@@ -101,6 +112,9 @@ def description(table: AnsweredTable, language: str = "nl") -> dict[str, Any]:
         as_of=i18n.format_date(_first(meta, "as_of", "created_at"), language),
     )
     synthetic = meta.get("synthetic") is True
+    provisional = (
+        provisional_in(meta, table.filters) if provisional_column(table) is not None else ()
+    )
     return {
         "title": title,
         "filters": {
@@ -117,6 +131,12 @@ def description(table: AnsweredTable, language: str = "nl") -> dict[str, Any]:
         ),
         "synthetic": synthetic,
         "synthetic_text": i18n.text("export.synthetic", language) if synthetic else "",
+        # the start years whose figures a later release replaces ("" when none is)
+        "provisional_text": (
+            i18n.text("export.provisional", language, years=", ".join(provisional))
+            if provisional
+            else ""
+        ),
     }
 
 
@@ -151,7 +171,28 @@ def columns_meaning(table: AnsweredTable, language: str) -> list[dict[str, str]]
         {"name": "suppressed", "type": "boolean", "description": text["suppressed"]},
         {"name": "too_uncertain", "type": "boolean", "description": text["too_uncertain"]},
     ]
+    if provisional_column(table) is not None:
+        rows.append({"name": "provisional", "type": "boolean", "description": text["provisional"]})
     return rows
+
+
+def provisional_section(table: AnsweredTable, language: str) -> dict[str, Any] | None:
+    """What the codebook says about provisional figures: the provisional start years the table
+    covers, each with the day it closes, how many rows rest on them and what that means; None for
+    a release without a calendar."""
+    flags = provisional_column(table)
+    if flags is None:
+        return None
+    years = provisional_in(table.release_metadata, table.filters)
+    closes = {year: closing_date(table.release_metadata, year) for year in years}
+    closing = (calendar(table.release_metadata) or {}).get("closing")
+    return {
+        "provisional_years": list(years),
+        "closes": {year: day.isoformat() for year, day in closes.items() if day is not None},
+        "provisional_rows": int(flags.sum()),
+        "rule": i18n.text("codebook.provisional_rule", language),
+        "closing": closing if isinstance(closing, str) else None,
+    }
 
 
 def _plain(value: float, language: str) -> str:
@@ -176,9 +217,9 @@ def codebook(table: AnsweredTable, language: str = "nl") -> dict[str, Any]:
         if "suppressed" in frame
         else None
     )
-    return {
+    document: dict[str, Any] = {
         "about": description(table, language),
-        "format": FORMAT,
+        "format": format_of(table),
         "measure": table.measure,
         "kind": table.kind,
         "unit": table.unit,
@@ -211,6 +252,10 @@ def codebook(table: AnsweredTable, language: str = "nl") -> dict[str, Any]:
         "notes": list(table.notes),
         "citation": citation(table),
     }
+    provisional = provisional_section(table, language)
+    if provisional is not None:
+        document["provisional"] = provisional
+    return document
 
 
 def codebook_bytes(table: AnsweredTable, language: str = "nl") -> bytes:

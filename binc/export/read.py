@@ -24,21 +24,23 @@ import polars as pl
 import pyarrow.parquet as pq
 
 from binc.core.errors import UserError, shown
-from binc.export.codebook import FORMAT, PARQUET_KEY
+from binc.export.codebook import CALENDAR_FORMAT, FORMAT, PARQUET_KEY
 from binc.export.frame import NUMBER_COLUMNS
 from binc.export.writers import codebook_path
 
 # Versions of the export contract this reader understands (docs/design.md §8): version 1 had no
-# `too_uncertain` column; version 2 (the one written now) has it after `suppressed`.
-READABLE_FORMATS = ("binc-export/1", FORMAT)
+# `too_uncertain` column; version 2 has it after `suppressed`; version 3 (written for a release on
+# the publication calendar; version 2 otherwise) adds `provisional` after `too_uncertain`.
+READABLE_FORMATS = ("binc-export/1", FORMAT, CALENDAR_FORMAT)
+FLAG_COLUMNS = ("suppressed", "too_uncertain", "provisional")
 FLAGS = {"true": True, "false": False, "1": True, "0": False}
 
 
 @dataclass(frozen=True)
 class ExportedTable:
     path: Path
-    # dimension codes (String), value/ci_low/ci_high (Float64), suppressed (Boolean) and, from
-    # version 2 of the contract on, too_uncertain (Boolean)
+    # dimension codes (String), value/ci_low/ci_high (Float64), suppressed (Boolean), from
+    # version 2 of the contract on too_uncertain (Boolean), in version 3 provisional (Boolean)
     frame: pl.DataFrame
     dimensions: tuple[str, ...]
     metadata: dict[str, Any] = field(default_factory=dict)  # the codebook, when it travelled along
@@ -99,8 +101,10 @@ def read_export(path: Path) -> ExportedTable:
     if not isinstance(dimensions, list):
         dimensions = [c for c in frame.columns if f"{c}_label" in frame.columns]
     required = [*dimensions, *NUMBER_COLUMNS, "suppressed"]
-    if version == FORMAT:
+    if version in (FORMAT, CALENDAR_FORMAT):
         required.append("too_uncertain")
+    if version == CALENDAR_FORMAT:
+        required.append("provisional")
     missing = [c for c in required if c not in frame.columns]
     if missing:
         raise UserError(f"{path}: column {missing[0]!r} is missing; is this an exported table?")
@@ -133,7 +137,7 @@ def _check_incomplete_last_line(path: Path, text: str) -> None:
     dialect = ";" if ";" in lines[0] and "," not in lines[0] else ","
     header = next(csv.reader([lines[0]], delimiter=dialect))
     last = next(csv.reader([lines[-1]], delimiter=dialect), [])
-    flags = [header.index(f) for f in ("suppressed", "too_uncertain") if f in header]
+    flags = [header.index(f) for f in FLAG_COLUMNS if f in header]
     complete = len(last) == len(header) and all(
         last[at].strip().lower() in FLAGS for at in flags or [len(header) - 1]
     )
@@ -252,8 +256,8 @@ def _read_xlsx(path: Path) -> tuple[pl.DataFrame, dict[str, Any]]:
 
 
 def _typed(path: Path, frame: pl.DataFrame, dimensions: list[str]) -> pl.DataFrame:
-    """Dimension codes as text, numbers as Float64, `suppressed` (and `too_uncertain`) as Boolean —
-    or a UserError naming the cell."""
+    """Dimension codes as text, numbers as Float64, `suppressed` (and `too_uncertain`,
+    `provisional`) as Boolean — or a UserError naming the cell."""
     columns = [pl.col(d).cast(pl.String) for d in dimensions]
     for name in NUMBER_COLUMNS:
         text = frame[name].cast(pl.String).str.strip_chars()
@@ -262,9 +266,9 @@ def _typed(path: Path, frame: pl.DataFrame, dimensions: list[str]) -> pl.DataFra
         if len(bad):
             raise UserError(f"{path}: row {bad[0] + 2}, column {name!r} is not a number")
         columns.append(pl.lit(numbers).alias(name))
-    for name in ("suppressed", "too_uncertain"):
+    for name in FLAG_COLUMNS:
         if name not in frame.columns:
-            continue  # too_uncertain: not in a version-1 file
+            continue  # too_uncertain: not in a version-1 file; provisional: only in version 3
         flags = frame[name].cast(pl.String).str.strip_chars().str.to_lowercase()
         parsed = flags.replace_strict(FLAGS, default=None)
         bad = parsed.is_null().arg_true()

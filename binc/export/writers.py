@@ -107,6 +107,7 @@ def xlsx_bytes(table: AnsweredTable, language: str = "nl") -> bytes:
         ("key_synthetic", about["synthetic_text"]),
         ("key_title", about["title"]),
         ("key_filters", about["filters_text"]),
+        ("key_provisional", about["provisional_text"]),
         ("key_source", about["source"]),
         ("key_cite", about["cite"]),
         ("key_licence", about["licence"]),

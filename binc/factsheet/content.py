@@ -5,7 +5,10 @@ release's latest start year, with the trend over all its years. Each panel keeps
 asked, so a reader (and the tests) can ask it again. A suppressed cell keeps no number at all, and
 neither does a cell too uncertain to read (`too_uncertain`, the release's [uncertainty] rule): the
 sheet writes "te onzeker" for it, as the dashboard does, draws no bar and compares nothing with it. A
-question the release refuses is kept as a panel without cells and a short note, never as zeros.
+question the release refuses is kept as a panel without cells and a short note, never as zeros. A
+release on the publication calendar marks the cells of a provisional start year (`provisional`):
+the sheet names that year "2025 (voorlopig)" and draws those bars light, as the dashboard draws
+them open.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from typing import Any
 import polars as pl
 
 from binc.answering import TOTAL, answer
+from binc.answering.calendar import provisional_years
 from binc.answering.catalogue import HEADLINES
 from binc.core import i18n, reference
 from binc.core.dimensions import ENDED_GROUPS
@@ -94,6 +98,8 @@ class Cell:
     low: float | None
     high: float | None
     too_uncertain: bool = False
+    # rests on a provisional start year (a release on the publication calendar): "voorlopig"
+    provisional: bool = False
 
     @property
     def shown(self) -> bool:
@@ -140,6 +146,14 @@ class Sheet:
     release_id: str
     as_of: str  # the state-of-data date, formatted
     source: str  # the source line (as under exports)
+    # the release's provisional start years among `years` (a release on the publication calendar)
+    provisional: tuple[str, ...] = ()
+
+    def year_label(self, year: str) -> str:
+        """A start year as the sheet names it: "2025 (voorlopig)" when it is provisional."""
+        if year in self.provisional:
+            return i18n.text("provisional.year", self.language, year=year)
+        return year
 
 
 def is_synthetic(release: Release) -> bool:
@@ -161,12 +175,15 @@ def _cells(table: AnsweredTable, language: str) -> tuple[Cell, ...]:
     for row in frame.iter_rows(named=True):
         code = "" if dim is None else str(row[dim])
         label = "" if dim is None else display_label(dim, code, language)
+        marked = bool(row.get("provisional"))
         if row["suppressed"] is not False or row["value"] is None:
-            cells.append(Cell(code, label, None, None, None))
+            cells.append(Cell(code, label, None, None, None, provisional=marked))
         elif row["too_uncertain"]:
-            cells.append(Cell(code, label, None, None, None, too_uncertain=True))
+            cells.append(Cell(code, label, None, None, None, True, marked))
         else:
-            cells.append(Cell(code, label, row["value"], row["ci_low"], row["ci_high"]))
+            cells.append(
+                Cell(code, label, row["value"], row["ci_low"], row["ci_high"], False, marked)
+            )
     return tuple(cells)
 
 
@@ -252,6 +269,7 @@ def build(
         release_id=release.release_id,
         as_of=i18n.format_date(release.metadata.get("as_of"), language),
         source=source_line(release.metadata, language, synthetic),
+        provisional=tuple(y for y in years if y in provisional_years(release)),
     )
 
 

@@ -4,6 +4,8 @@ four small bar charts and the source line.
 Only what `content.Sheet` holds is drawn: a suppressed cell is written as the word for suppressed,
 a cell too uncertain to read as "te onzeker" (either: no bar, no interval, no number, and no part in
 a chart's scale), a refused panel as its note; the reading note under the sheet explains both words.
+A provisional start year (a release on the publication calendar) is named "2025 (voorlopig)", its
+cards say "voorlopig" and its bars are drawn light with a dashed outline; the reading note says why.
 Numbers are formatted as the dashboard formats them (binc.core.i18n.format_number: nl-BE 1.234,5).
 """
 
@@ -37,6 +39,7 @@ MUTED = colors.HexColor("#6b7280")
 RULE = colors.HexColor("#d6dde5")
 CARD = colors.HexColor("#f1f5f9")
 WARNING = colors.HexColor("#b3261e")
+OPEN_BAR = colors.HexColor("#dbe7f2")  # a provisional figure's bar: light, with a dashed outline
 
 
 def _text(c: Canvas, x: float, y: float, text: str, size: float, font: str = FONT,
@@ -77,8 +80,8 @@ def _header(c: Canvas, sheet: Sheet) -> float:
     while c.stringWidth(name, BOLD, size) > INNER - 28 and size > 12:
         size -= 1
     _text(c, MARGIN + 14, top - 44, name, size, BOLD, white)
-    period = i18n.text("factsheet.period", lang, year=sheet.year, first=min(sheet.years),
-                       last=max(sheet.years))  # fmt: skip
+    period = i18n.text("factsheet.period", lang, year=sheet.year_label(sheet.year),
+                       first=min(sheet.years), last=max(sheet.years))  # fmt: skip
     _text(c, MARGIN + 14, top - 61, period, 9, FONT, colors.HexColor("#c9d7e6"))
     y = top - height
     if sheet.synthetic:
@@ -92,9 +95,8 @@ def _header(c: Canvas, sheet: Sheet) -> float:
 
 def _cards(c: Canvas, sheet: Sheet, top: float) -> float:
     lang = sheet.language
-    _text(
-        c, MARGIN, top - 16, i18n.text("factsheet.headlines", lang, year=sheet.year), 11, BOLD, NAVY
-    )
+    heading = i18n.text("factsheet.headlines", lang, year=sheet.year_label(sheet.year))
+    _text(c, MARGIN, top - 16, heading, 11, BOLD, NAVY)
     gap = 7
     n = len(sheet.headlines)
     width = (INNER - gap * (n - 1)) / n
@@ -127,7 +129,18 @@ def _cards(c: Canvas, sheet: Sheet, top: float) -> float:
         label, _, rng = interval_text(cell, panel.decimals, lang).partition(": ")
         _text(c, x + 7, y0 + 15, label, 6.5, FONT, MUTED)
         _text(c, x + 7, y0 + 6, rng, 7, FONT, colors.black)
+        if cell.provisional:  # a later release replaces it
+            word = i18n.text("provisional.word", lang)
+            _text(c, x + width - 7, y0 + 15, word, 6.5, ITALIC, WARNING, "right")
     return y0
+
+
+def _bar(x: float, y: float, width: float, height: float, provisional: bool) -> Rect:
+    """A value's bar: filled, or light with a dashed outline for a provisional figure."""
+    if provisional:
+        return Rect(x, y, width, height, fillColor=OPEN_BAR, strokeColor=BAR, strokeWidth=0.8,
+                    strokeDashArray=[2, 1.5])  # fmt: skip
+    return Rect(x, y, width, height, fillColor=BAR, strokeColor=None)
 
 
 def _nice_max(values: Sequence[float]) -> float:
@@ -160,7 +173,9 @@ def _trend(sheet: Sheet, width: float, height: float) -> Drawing:
         _refused(d, panel, height)
         return d
     cells = panel.cells
-    left, bottom, top = 34.0, 16.0, height - 36
+    marked = any(x.provisional for x in cells)
+    # a provisional year's label takes a second line: "2025" over "(voorlopig)"
+    left, bottom, top = 34.0, 24.0 if marked else 16.0, height - 36
     plot_w = width - left - 4
     scale = _nice_max([x.high or x.value or 0 for x in cells])
     y_of = lambda v: bottom + (top - bottom) * v / scale  # noqa: E731
@@ -174,13 +189,16 @@ def _trend(sheet: Sheet, width: float, height: float) -> Drawing:
     for i, cell in enumerate(cells):
         cx = left + slot * (i + 0.5)
         d.add(String(cx, bottom - 10, cell.label, fontName=FONT, fontSize=7, textAnchor="middle"))
+        if cell.provisional:
+            word = i18n.text("provisional.tag", lang)
+            d.add(String(cx, bottom - 18, word, fontName=ITALIC, fontSize=6, fillColor=WARNING,
+                         textAnchor="middle"))  # fmt: skip
         if cell.value is None:  # suppressed or too uncertain: the word, no bar
             d.add(String(cx, bottom + 3, shown_number(cell, 0, lang), fontName=ITALIC,
                          fontSize=6.5, fillColor=MUTED, textAnchor="middle"))  # fmt: skip
             continue
         bar_w = min(slot * 0.55, 40)
-        d.add(Rect(cx - bar_w / 2, bottom, bar_w, y_of(cell.value) - bottom, fillColor=BAR,
-                   strokeColor=None))  # fmt: skip
+        d.add(_bar(cx - bar_w / 2, bottom, bar_w, y_of(cell.value) - bottom, cell.provisional))
         if cell.low is not None and cell.high is not None:
             lo, hi = y_of(cell.low), y_of(cell.high)
             d.add(Line(cx, lo, cx, hi, strokeColor=WHISKER, strokeWidth=0.7))
@@ -223,8 +241,8 @@ def _bars(panel: Panel, lang: str, width: float, height: float) -> Drawing:
                          fontSize=6.5, fillColor=MUTED))  # fmt: skip
             continue
         bar_h = row * 0.62
-        d.add(Rect(plot_x, mid - bar_h / 2, max(x_of(cell.value) - plot_x, 0.01), bar_h,
-                   fillColor=BAR, strokeColor=None))  # fmt: skip
+        d.add(_bar(plot_x, mid - bar_h / 2, max(x_of(cell.value) - plot_x, 0.01), bar_h,
+                   cell.provisional))  # fmt: skip
         if cell.low is not None and cell.high is not None:
             lo, hi = x_of(cell.low), x_of(cell.high)
             d.add(Line(lo, mid, hi, mid, strokeColor=WHISKER, strokeWidth=0.6))
@@ -252,8 +270,10 @@ def _footer(c: Canvas, sheet: Sheet) -> None:
     y: float = MARGIN + 44
     c.setStrokeColor(RULE)
     c.line(MARGIN, y + 10, MARGIN + INNER, y + 10)
-    y = _wrapped(c, MARGIN, y, i18n.text("factsheet.reading", lang, k=sheet.k), INNER, 6.8,
-                 FONT, MUTED, 8.5)  # fmt: skip
+    reading = i18n.text("factsheet.reading", lang, k=sheet.k)
+    if sheet.provisional:  # what "voorlopig" and the light bars mean
+        reading += " " + i18n.text("factsheet.provisional_reading", lang)
+    y = _wrapped(c, MARGIN, y, reading, INNER, 6.8, FONT, MUTED, 8.5)
     y -= 3
     source = sheet.source
     if sheet.synthetic:

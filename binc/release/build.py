@@ -7,11 +7,12 @@ a seeded generator through the Python API only.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,9 +22,18 @@ import polars as pl
 import binc
 from binc.core.dimensions import domain, meaning
 from binc.core.errors import UserError
-from binc.core.noise import PURE_DP, ZCDP, GeometricNoise, Noise, budget_text, zcdp_epsilon
+from binc.core.noise import (
+    PURE_DP,
+    ZCDP,
+    GeometricNoise,
+    Noise,
+    budget_text,
+    noise_for,
+    zcdp_epsilon,
+)
 from binc.release import ledger
-from binc.release.config import ReleaseConfig, load_config
+from binc.release.calendar import PROVISIONAL, Calendar, YearSlice, plan_slices
+from binc.release.config import MeasurementSpec, ReleaseConfig, load_config
 from binc.release.consistency import consistent_estimates
 from binc.release.measure import (
     TrueMarginal,
@@ -31,23 +41,32 @@ from binc.release.measure import (
     measuring_connection,
     true_marginal,
 )
-from binc.release_file import FORMAT, Measurement, load_release, write_release
+from binc.release_file import FORMAT, Measurement, Release, load_release, write_release
 from binc.warehouse.schema import connect, warehouse_version
 
 COMPOSITION = {
     PURE_DP: (
         "Pure ε-differential privacy, person level (add or remove one person with all records). "
-        "Within a release the tables' ε add up (sequential composition) to epsilon_total. Every "
-        "release re-measures all public years, so releases of the same warehouse add up too: "
-        "lifetime ε = sum over releases (recorded in the privacy ledger of the data, `binc ledger`)."
+        "Within a release the tables' ε add up (sequential composition) to epsilon_total. "
     ),
     ZCDP: (
         "ρ-zero-concentrated differential privacy (zCDP), person level (add or remove one person "
         "with all records). Within a release the tables' ρ add up to rho_total, which implies "
-        "(ε, δ)-differential privacy with the ε and δ stated beside it. Every release re-measures "
-        "all public years, so releases of the same warehouse add up too: lifetime ρ = sum over "
-        "releases, a pure ε-DP release counting ε²/2 (recorded in the privacy ledger of the data, "
-        "`binc ledger`)."
+        "(ε, δ)-differential privacy with the ε and δ stated beside it. "
+    ),
+}
+ACROSS_RELEASES = {
+    False: (
+        "Every release re-measures all public years, so releases of the same warehouse add up: "
+        "the lifetime loss per child is the sum over releases (ρ: a pure ε-DP release counting "
+        "ε²/2), recorded in the privacy ledger of the data (`binc ledger`)."
+    ),
+    True: (
+        "A publication calendar measures each closed start year once (definitive figures, carried "
+        "forward unchanged) and open ones a limited number of times with a smaller budget "
+        "(provisional figures). A child keeps at most c trajectories over their life, the same in "
+        "every release, so the lifetime loss per child is at most what one start year gets over "
+        "its life (recorded and enforced by the privacy ledger of the data, `binc ledger`)."
     ),
 }
 
@@ -102,6 +121,226 @@ def privatise(
     }
 
 
+def privatise_calendar(
+    trues: list[TrueMarginal],
+    plan: dict[str, tuple[YearSlice, ...]],
+    previous: Release | None,
+    config: ReleaseConfig,
+    rng: np.random.Generator | None = None,
+) -> dict[str, Measurement]:
+    """A calendar release's tables: each start year's slice measured now (with the noise of its
+    phase, made consistent within the year) or carried forward from `previous` unchanged."""
+    specs = {t.spec.name: t for t in trues}
+    noisy = {n: np.zeros(t.shape, dtype=np.int64) for n, t in specs.items()}
+    estimate = {n: np.zeros(t.shape, dtype=np.int64) for n, t in specs.items()}
+    noises: dict[str, list[Noise]] = {n: [] for n in specs}
+    for index, year in enumerate(config.years):
+        slices = {n: plan[n][index] for n in specs}
+        first = next(iter(slices.values()))
+        for name, piece in slices.items():
+            if (piece.phase, piece.measured, piece.release_id) != (
+                first.phase,
+                first.measured,
+                first.release_id,
+            ):
+                raise UserError(
+                    f"start year {year}: table {name} has {piece.phase} figures of release "
+                    f"{piece.release_id} but the other tables those of {first.release_id}; a "
+                    "calendar release measures a year's tables together (a table added to the "
+                    "config after its start year closed cannot be measured for that year)"
+                )
+        if not first.measured:
+            if previous is None:  # previous_release refuses before this
+                raise ValueError(f"start year {year} is carried forward, but from no release")
+            for name, t in specs.items():
+                axis = t.spec.dimensions.index("year")
+                source = previous.measurements[name]
+                at = source.domains[axis].index(str(year))
+                _slice(noisy[name], axis, index)[...] = _slice(source.noisy, axis, at)
+                _slice(estimate[name], axis, index)[...] = _slice(source.estimate, axis, at)
+                noises[name].append(source.year_noise[at] if source.year_noise else source.noise)
+            continue
+        drawn: dict[str, np.ndarray] = {}
+        for name, t in specs.items():
+            noise = slice_noise(t.spec, first.phase, config)
+            axis = t.spec.dimensions.index("year")
+            true = _slice(t.counts.reshape(t.shape), axis, index)
+            drawn[name] = (true + noise.draw(true.size, rng).reshape(true.shape)).reshape(-1)
+            noises[name].append(noise)
+        one_year = {
+            n: tuple((str(year),) if d == "year" else codes
+                     for d, codes in zip(t.spec.dimensions, t.domains, strict=True))
+            for n, t in specs.items()
+        }  # fmt: skip
+        fitted = consistent_estimates(
+            drawn,
+            {n: t.spec.dimensions for n, t in specs.items()},
+            one_year,
+            {n: t.spec.consistent_with for n, t in specs.items()},
+        )
+        for name, t in specs.items():
+            axis = t.spec.dimensions.index("year")
+            shape = _slice(noisy[name], axis, index).shape
+            _slice(noisy[name], axis, index)[...] = drawn[name].reshape(shape)
+            _slice(estimate[name], axis, index)[...] = fitted[name].reshape(shape)
+    return {
+        name: Measurement(
+            name=name,
+            unit=t.spec.unit,
+            dimensions=t.spec.dimensions,
+            domains=t.domains,
+            noise=t.spec.noise,
+            noisy=noisy[name],
+            estimate=estimate[name],
+            year_noise=tuple(noises[name]),
+        )
+        for name, t in specs.items()
+    }
+
+
+def _slice(cube: np.ndarray, axis: int, index: int) -> np.ndarray:
+    """The start year at `index` of `cube` (a view, the year axis kept with length 1)."""
+    where: list[slice | int] = [slice(None)] * cube.ndim
+    where[axis] = slice(index, index + 1)
+    return cube[tuple(where)]
+
+
+def slice_noise(spec: MeasurementSpec, phase: str, config: ReleaseConfig) -> Noise:
+    """A start year's noise: the table's own for definitive figures, `provisional_share` of its
+    budget for provisional ones."""
+    if phase != PROVISIONAL or config.calendar is None:
+        return spec.noise
+    budget = spec.budget * config.calendar.provisional_share
+    return noise_for(spec.mechanism, budget, spec.sensitivity)
+
+
+def calendar_plan(
+    calendar: Calendar, config: ReleaseConfig, book: ledger.Ledger, as_of: date, release_id: str
+) -> dict[str, tuple[YearSlice, ...]]:
+    """Per table, where each start year's figures come from (measured now, or carried forward)."""
+    return {
+        spec.name: plan_slices(
+            calendar,
+            config.years,
+            as_of,
+            release_id,
+            book.measured(spec.name, "definitive"),
+            book.measured(spec.name, PROVISIONAL),
+        )
+        for spec in config.measurements
+    }
+
+
+def calendar_spend(config: ReleaseConfig, plan: dict[str, tuple[YearSlice, ...]]) -> ledger.Spend:
+    """The ledger's record of what a calendar release measures: per table and phase, its years."""
+    measurements = []
+    for spec in config.measurements:
+        for phase in ("definitive", PROVISIONAL):
+            years = tuple(s.year for s in plan[spec.name] if s.measured and s.phase == phase)
+            if years:
+                family = "dropped" if spec.unit == "dropped_trajectories" else "kept"
+                budget = slice_noise(spec, phase, config).budget
+                measurements.append(
+                    ledger.MeasurementSpend(
+                        spec.name, spec.dimensions, years, phase, budget, family
+                    )
+                )
+    return ledger.Spend(config.mechanism, sum(m.budget for m in measurements), tuple(measurements))
+
+
+def previous_release(
+    previous: Path | None, plan: dict[str, tuple[YearSlice, ...]], config: ReleaseConfig
+) -> Release | None:
+    """The release whose figures this one carries forward, checked: it holds each carried slice as
+    measured by the release the ledger names, over the same codes (UserError naming what is
+    wrong); None when nothing is carried."""
+    carried = [(n, s) for n, slices in plan.items() for s in slices if not s.measured]
+    if not carried:
+        return None
+    name, piece = carried[0]
+    if previous is None:
+        raise UserError(
+            f"start year {piece.year} has {piece.phase} figures of release {piece.release_id} "
+            "that this release must carry forward unchanged; give that release's file, or a later "
+            "release that carries them, with --previous"
+        )
+    release = load_release(previous)
+    for name, piece in carried:
+        spec = config.measurement(name)
+        source = release.measurements.get(name)
+        recorded = release.metadata.get("measurements", {}).get(name, {}).get("years", {})
+        origin = recorded.get(str(piece.year), {})
+        if (
+            source is None
+            or origin.get("release_id") != piece.release_id
+            or origin.get("phase") != piece.phase
+        ):
+            raise UserError(
+                f"{previous}: does not hold the {piece.phase} figures of start year {piece.year} "
+                f"of table {name} measured by release {piece.release_id}; give that release's "
+                "file, or a later release that carries them, with --previous"
+            )
+        same_codes = all(
+            codes == source.domains[source.dimensions.index(d)]
+            for d, codes in zip(spec.dimensions, _domains(spec, config), strict=True)
+            if d != "year"
+        )
+        if source.dimensions != spec.dimensions or not same_codes:
+            raise UserError(
+                f"{previous}: table {name} has other dimensions or codes than the config now "
+                f"declares; its {piece.phase} figures of start year {piece.year} cannot be carried "
+                "forward unchanged"
+            )
+        if source.noise.mechanism != spec.mechanism:
+            raise UserError(
+                f"{previous}: table {name} was measured with {source.noise.mechanism} noise and "
+                f"the config now declares {spec.mechanism}; one ledger can hold both, but a "
+                "table's years are carried forward with the mechanism they were measured with"
+            )
+    return release
+
+
+def _domains(spec: MeasurementSpec, config: ReleaseConfig) -> tuple[tuple[str, ...], ...]:
+    return tuple(domain(d, config.years) for d in spec.dimensions)
+
+
+def calendar_metadata(
+    calendar: Calendar,
+    config: ReleaseConfig,
+    plan: dict[str, tuple[YearSlice, ...]],
+    previous: Release | None,
+    measurements: dict[str, Measurement],
+    as_of: date,
+) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    """The release's `calendar` block and, per table, where each start year came from."""
+    per_table: dict[str, dict[str, Any]] = {}
+    for name, slices in plan.items():
+        m = measurements[name]
+        years = {}
+        for piece, noise in zip(slices, m.year_noise, strict=True):
+            measured_on = as_of.isoformat()
+            if not piece.measured and previous is not None:
+                recorded = previous.metadata["measurements"][name]["years"][str(piece.year)]
+                measured_on = recorded["as_of"]
+            years[str(piece.year)] = {
+                "phase": piece.phase,
+                "release_id": piece.release_id,
+                "as_of": measured_on,
+                "budget": noise.budget,
+            }
+        per_table[name] = years
+    first = per_table[config.measurements[0].name]
+    block = {
+        **calendar.as_metadata(),
+        "per_child_budget": calendar.per_child_budget(config.budget_total),
+        "years": {
+            year: {k: v for k, v in source.items() if k != "budget"}
+            for year, source in first.items()
+        },
+    }
+    return block, per_table
+
+
 def code_version() -> str:
     """The installed package's version (its metadata, not the source checkout: no `git` at run time)."""
     return binc.__version__
@@ -113,18 +352,20 @@ def _metadata(
     salt: str,
     version: str,
     created: datetime,
+    as_of: date,
     measurements: dict[str, Measurement],
+    spend: ledger.Spend,
     totals: ledger.LifetimeTotals,
 ) -> dict[str, Any]:
     dims = sorted({d for m in measurements.values() for d in m.dimensions})
     dropped = measurements.get("dropped_by_bounding")
     return {
-        **_budget_metadata(config, measurements, totals),
+        **_budget_metadata(config, spend, totals),
         "format": FORMAT,
         "release_id": release_id,
         "warehouse_version": version,
         "created_at": created.isoformat(timespec="seconds"),
-        "as_of": created.date().isoformat(),
+        "as_of": as_of.isoformat(),
         "code_version": code_version(),
         # The file's name and digest say which config was signed off; its folder is the build
         # host's business and is not published. 16 hex digits identify a reviewed file well
@@ -132,7 +373,7 @@ def _metadata(
         "config_file": config.path.name,
         "config_digest": "sha256:" + hashlib.sha256(config.path.read_bytes()).hexdigest()[:16],
         "privacy_unit": "person",
-        "composition": COMPOSITION[config.mechanism],
+        "composition": COMPOSITION[config.mechanism] + ACROSS_RELEASES[config.calendar is not None],
         "contribution_cap": config.contribution_cap,
         "c": config.contribution_cap,
         "k": config.k,
@@ -140,9 +381,14 @@ def _metadata(
         "noise_distribution": config.mechanism,
         # When the dashboard says "too uncertain" instead of drawing a value (binc.core.table).
         "uncertainty": config.uncertainty.as_metadata(),
+        # Public, drawn per release (a seeded build draws its own): seeds the bootstrap of medians
+        # and survival (Release.salt), so an interval depends on public values and its histogram.
+        "salt": salt,
         "bounding": {
-            "order": "md5(pseudonym | record_id | salt), first c kept",
-            "salt": salt,
+            "order": (
+                "per person over all start years, the same in every release: earliest ingest of "
+                "the registration, then start date, then md5(pseudonym | record_id); first c kept"
+            ),
             "rows_dropped": None if dropped is None else dropped_figure(dropped, config),
             "rows_dropped_note": "noisy; each person's dropped trajectories counted up to c",
         },
@@ -171,15 +417,15 @@ def _metadata(
 
 
 def dropped_figure(dropped: Measurement, config: ReleaseConfig) -> dict[str, Any]:
-    """How many trajectories the cap left out, as every published count is: the consistent
-    estimate (the noisy count clamped at 0) with its exact 95% interval, hidden below k and
+    """How many trajectories the cap left out, summed over the start years, as every published
+    count is: the consistent estimate (noisy counts clamped at 0) with its 95% interval, hidden below k and
     flagged when too uncertain by the config's rule. The raw noisy count can be negative (its noise
     at ε 0.01 is about ±300) and is not published."""
-    value = int(dropped.estimate.reshape(-1)[0])
+    value = int(dropped.estimate.sum())
     if value < config.k:
         return {"value": None, "ci_low": None, "ci_high": None, "suppressed": True,
                 "too_uncertain": False}  # fmt: skip
-    half = dropped.noise.half_width(0.95)
+    half = dropped.total_half_width()
     figure = {"value": value, "ci_low": max(value - half, 0), "ci_high": value + half}
     # the rule every answer is flagged by (binc.core.table), not a copy of it
     frame = pl.DataFrame({**{k: [float(v)] for k, v in figure.items()}, "suppressed": [False]})
@@ -188,11 +434,14 @@ def dropped_figure(dropped: Measurement, config: ReleaseConfig) -> dict[str, Any
 
 
 def _budget_metadata(
-    config: ReleaseConfig, measurements: dict[str, Measurement], totals: ledger.LifetimeTotals
+    config: ReleaseConfig, spend: ledger.Spend, totals: ledger.LifetimeTotals
 ) -> dict[str, Any]:
     """The release's budget in its mechanism's terms: ε for pure ε-DP; ρ for zCDP, with the
-    (ε, δ)-DP it implies at the config's δ, for this release and for the data's lifetime."""
-    spent = sum(m.noise.budget for m in measurements.values())
+    (ε, δ)-DP it implies at the config's δ, for this release and for the data's lifetime (per
+    child). `..._spent`: what this release alone costs a child (a calendar release measures
+    start years side by side: its most expensive year, binc/release/ledger.py)."""
+    alone = ledger.totals_of([spend])
+    spent = alone.epsilon_pure if config.mechanism == PURE_DP else alone.rho
     if config.mechanism == PURE_DP:
         return {
             "epsilon_total": config.budget_total,
@@ -211,10 +460,10 @@ def _budget_metadata(
     }
 
 
-def bounding_salt(rng: np.random.Generator) -> str:
-    """The contribution bounding's salt of a seeded build (tests and benchmarks): drawn from a
-    generator spawned off `rng`, so the same seed bounds the same trajectories in every build (a
-    release's own salt is its random id) and the noise `rng` then draws is unchanged."""
+def seeded_salt(rng: np.random.Generator) -> str:
+    """The public salt of a seeded build (tests and benchmarks): drawn from a generator spawned
+    off `rng`, so the same seed gives the same bootstrap intervals in every build (a release's own
+    salt is its random id) and the noise `rng` then draws is unchanged."""
     return rng.spawn(1)[0].bytes(16).hex()
 
 
@@ -225,14 +474,27 @@ def build_release(
     rng: np.random.Generator | None = None,
     *,
     synthetic: bool = False,
+    previous: Path | None = None,
+    as_of: date | None = None,
 ) -> ReleaseSummary:
     """Measure the config's workload on `warehouse` and write the release to `out` (atomically).
 
     `synthetic`: the warehouse holds synthetic data (the demo); the release says so, and so does
-    everything made from it (dashboard banner, exports' metadata, fact sheets), wherever it is moved."""
+    everything made from it (dashboard banner, exports' metadata, fact sheets), wherever it is moved.
+    `previous`: with a `[calendar]`, the release whose definitive (or last provisional) figures
+    this one carries forward. `as_of`: the day the data are measured as of (default today; the
+    calendar simulation replays history on one warehouse)."""
     started = time.perf_counter()
     warehouse, out = Path(warehouse), Path(out)
     cfg = load_config(config)
+    created = datetime.now(UTC)
+    as_of = as_of or created.date()
+    if cfg.calendar is not None:
+        if as_of.year < cfg.first_year:
+            raise UserError(
+                f"no start year of {cfg.first_year}–{cfg.last_year} has begun on {as_of}"
+            )
+        cfg = dataclasses.replace(cfg, last_year=min(cfg.last_year, as_of.year))
     if not out.parent.is_dir():
         raise UserError(f"--out {out}: directory {out.parent} does not exist; create it first")
     if out.is_dir():
@@ -240,25 +502,40 @@ def build_release(
             f"--out {out} is a directory; give a file name such as {out / 'release.duckdb'}"
         )
     release_id = uuid.uuid4().hex
-    salt = release_id if rng is None else bounding_salt(rng)
-    created = datetime.now(UTC)
-    budget = sum(m.budget for m in cfg.measurements)
-    spend = ledger.Spend(
-        cfg.mechanism,
-        budget,
-        tuple(
-            ledger.MeasurementSpend(m.name, m.dimensions, cfg.years, "all", m.budget)
-            for m in cfg.measurements
-        ),
-    )
+    salt = release_id if rng is None else seeded_salt(rng)
     with ledger.open_ledger(warehouse, None) as book:  # the ledger is locked from check to record
+        calendar = cfg.calendar
+        plan = None if calendar is None else calendar_plan(calendar, cfg, book, as_of, release_id)
+        if plan is None:
+            spend = ledger.Spend(
+                cfg.mechanism,
+                sum(m.budget for m in cfg.measurements),
+                tuple(
+                    ledger.MeasurementSpend(m.name, m.dimensions, cfg.years, "all", m.budget)
+                    for m in cfg.measurements
+                ),
+            )
+        else:
+            spend = calendar_spend(cfg, plan)
+        earlier = None if plan is None else previous_release(previous, plan, cfg)
         with measuring_connection(warehouse) as (con, version):
             totals = book.check(spend, cfg.lifetime_epsilon_limit, cfg.lifetime_rho_limit)
-            bound_contributions(con, cfg, salt=salt, as_of=created.date())
+            bound_contributions(con, cfg, as_of=as_of)
             trues = [true_marginal(con, spec, cfg) for spec in cfg.measurements]
-        measurements = privatise(trues, rng)
+        if plan is None:
+            measurements = privatise(trues, rng)
+        else:
+            measurements = privatise_calendar(trues, plan, earlier, cfg, rng)
         del trues  # the true counts go no further
-        metadata = _metadata(cfg, release_id, salt, version, created, measurements, totals)
+        metadata = _metadata(
+            cfg, release_id, salt, version, created, as_of, measurements, spend, totals
+        )
+        if calendar is not None and plan is not None:
+            metadata["calendar"], sources = calendar_metadata(
+                calendar, cfg, plan, earlier, measurements, as_of
+            )
+            for name, years in sources.items():
+                metadata["measurements"][name]["years"] = years
         metadata["synthetic"] = synthetic
         metadata["ledger"] = totals.as_metadata()
         # The ledger line is written once the new file is complete and before it replaces the old
@@ -273,7 +550,7 @@ def build_release(
         release_id=release_id,
         path=out,
         warehouse_version=version,
-        budget_text=cfg.budget_text(budget),
+        budget_text=cfg.budget_text(spend.budget),
         lifetime=totals,
         measurements=len(measurements),
         cells=sum(int(m.noisy.size) for m in measurements.values()),

@@ -30,6 +30,7 @@ from binc.core.noise import (
 )
 from binc.core.resources import default_config, queries_dir
 from binc.core.table import UncertaintyRule
+from binc.release.calendar import Calendar, parse_calendar
 
 UNITS = ("trajectories", "children", "dropped_trajectories")
 # The δ at which a zCDP release states the (ε, δ)-DP its ρ implies, unless the config names one:
@@ -75,6 +76,8 @@ class ReleaseConfig:
     # When a shown value is "too uncertain" to read (the dashboard says so instead of drawing it).
     uncertainty: UncertaintyRule
     delta: float = DEFAULT_DELTA  # zCDP: the δ of the (ε, δ) its ρ is stated as
+    # The publication calendar (binc/release/calendar.py); None: every release re-measures all.
+    calendar: Calendar | None = None
 
     @property
     def budget_name(self) -> str:
@@ -247,6 +250,16 @@ def parse_config(raw: Mapping[str, Any], path: Path) -> ReleaseConfig:
             f"{total_key} = {budget_total} ({total_share * budget_total:.4f}); the "
             "rule is that they may not exceed 1 — lower some `share` values"
         )
+    calendar = parse_calendar(raw, path)
+    if calendar is not None:
+        for spec in specs:
+            if "year" not in spec.dimensions:
+                raise _fail(
+                    path,
+                    f"[[measurement]] {spec.name}",
+                    "a release with a [calendar] measures every table per start year; add "
+                    '"year" to its dimensions',
+                )
     return ReleaseConfig(
         path=path,
         mechanism=mechanism,
@@ -260,6 +273,7 @@ def parse_config(raw: Mapping[str, Any], path: Path) -> ReleaseConfig:
         measurements=tuple(specs),
         uncertainty=uncertainty,
         delta=delta,
+        calendar=calendar,
     )
 
 

@@ -1,10 +1,25 @@
 """The lifetime privacy budget: one append-only, hash-chained ledger per data set, not per folder.
 
-**How privacy loss composes.** Every release measures *all* public start years again from the
-current warehouse, so each release spends its full budget on the same people, and releases add up:
-pure ε-DP releases (`two_sided_geometric`) add their ε; zCDP releases (`discrete_gaussian`) add
-their ρ; a ledger that holds both is accounted in zCDP, where a pure ε-DP release counts as
-ρ = ε²/2. `LifetimeTotals` shows both totals.
+**How privacy loss composes, per child.** A release without a publication calendar measures *all*
+public start years again (phase "all"), so it charges every child its full budget, and such
+releases add up. A calendar release (binc/release/calendar.py) measures start years separately:
+each table's slice of a start year is one measurement ("provisional" or "definitive") with the
+table's budget. A child keeps at most c trajectories over their whole life, the same ones in
+every release (queries/persons_over_cap.sql), so with n_Y of them in start year Y (Σ n_Y ≤ c) and
+noise calibrated to a change of c, the child's loss from year Y's slices is (n_Y / c) × what
+year Y's slices spent; summed over the years that is at most the most any one start year spent.
+The dropped-trajectories table counts each person's dropped trajectories up to c over their life,
+so it is a second such family. The per-child bound is therefore
+
+    Σ over "all" releases of their budget  +  Σ over families of max over start years of the
+    budget the family's slices of that year spent, over all releases,
+
+in ε for pure ε-DP releases (`two_sided_geometric`), and in ρ once any release is zCDP
+(`discrete_gaussian`), where a pure release's spend on a year counts ε²/2. The same bound holds
+for zCDP slices: a child's share of a slice's ρ is (n_Y / c)² ≤ n_Y / c for trajectory counts and
+1 / c ≤ n_Y / c for distinct children (L2 sensitivity √c). `LifetimeTotals` holds both.
+A closed start year is measured definitively once: the ledger refuses a second definitive
+measurement of the same table and year.
 
 **Whose budget.** The ledger belongs to the data: the registrations as pseudonymised with one key.
 `binc ingest` writes the data's ledger id into the warehouse (`warehouse_meta.ledger_id`, the first
@@ -20,9 +35,11 @@ demo's, inside the demo folder), else `$BINC_LEDGER_DIR`, else `$XDG_STATE_HOME/
 
 **What a line records** (one JSON object per line, keys sorted): `line` (1, 2, ...),
 `previous_sha256` (SHA-256 of the previous line's bytes, null on line 1: the hash chain), release
-id, ledger id, warehouse version, created at, mechanism, the release's total `budget` (ε or ρ), per
-measurement its name, dimensions, the start `years` it covered, `phase` (today always "all": every
-release re-measures every year) and budget, and the lifetime totals after the release.
+id, ledger id, warehouse version, created at, mechanism, the release's total `budget` (ε or ρ: the
+sum of its measurements'), per measurement its name, dimensions, the start `years` it covered,
+`phase` ("all": a release without a calendar, which re-measured every year; "provisional" or
+"definitive"), `family` ("kept" or "dropped", see above) and budget, and the per-child lifetime
+totals after the release.
 
 **Why it cannot simply be reset.** The warehouse records each of its releases too
 (`binc.warehouse.release_log`: release id, ledger id, mechanism, budget, time and the SHA-256 of
@@ -39,6 +56,7 @@ What an operator holding the key and the raw exports could still do (delete the 
         ...                                              # measure, write the new release file
         book.record(release_id, warehouse_version, created_at, spend)  # before it replaces the old
     book.totals()                                        # LifetimeTotals(epsilon_pure, rho, releases, pure_only)
+    book.measured(table, "definitive")                  # {start year: release id} (the calendar)
 
 `open_ledger(..., write=False)` reads without creating or locking the file for writing (`binc
 ledger`). The lock is held from check to record, so two releases of the same data cannot both pass
@@ -57,6 +75,7 @@ import json
 import math
 import os
 import re
+from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -77,6 +96,9 @@ from binc.warehouse.schema import connect, warehouse_version
 
 LEDGER_FORMAT = "binc-ledger/1"
 PHASES = ("all", "provisional", "definitive")  # "all": the release re-measured every year
+# The families of the per-child bound: a person's kept trajectories (every table but one), and
+# their dropped ones (dropped_by_bounding), each at most c over the person's life.
+FAMILIES = ("kept", "dropped")
 TOLERANCE = 1e-9
 RESTORE = (
     "restore the ledger from its backup; a release is refused until the ledger agrees with the "
@@ -122,8 +144,9 @@ class MeasurementSpend:
     name: str
     dimensions: tuple[str, ...]
     years: tuple[int, ...]  # the start years it measured
-    phase: str  # "all" today; issue 13 adds "provisional" / "definitive"
-    budget: float
+    phase: str  # "all" (no calendar: every year re-measured), "provisional" or "definitive"
+    budget: float  # of each start year's slice
+    family: str = "kept"  # whose trajectories: kept or dropped (the module's per-child bound)
 
 
 @dataclass(frozen=True)
@@ -138,11 +161,21 @@ class Spend:
     def years(self) -> tuple[int, ...]:
         return tuple(sorted({y for m in self.measurements for y in m.years}))
 
+    def slices(self) -> dict[tuple[str, int], float]:
+        """What the release spent on each (family, start year); empty for a release without a
+        calendar (phase "all"), which charges every child its whole budget."""
+        out: dict[tuple[str, int], float] = defaultdict(float)
+        for m in self.measurements:
+            if m.phase != "all":
+                for year in m.years:
+                    out[(m.family, year)] += m.budget
+        return dict(out)
+
 
 @dataclass(frozen=True)
 class LifetimeTotals:
-    """The lifetime privacy loss of the data: ε of the pure releases, ρ of all releases in zCDP
-    (pure ones count ε²/2), the number of releases, and whether all of them were pure ε-DP."""
+    """The lifetime privacy loss per child (the module's bound): in ε while every release was pure
+    ε-DP, and in ρ (pure spends counting ε²/2); the number of releases; whether all were pure."""
 
     epsilon_pure: float
     rho: float
@@ -165,20 +198,39 @@ class LifetimeTotals:
         }
 
 
-def totals_of(spends: Iterable[tuple[str, float]]) -> LifetimeTotals:
-    """Lifetime totals of (mechanism, budget) pairs, in order."""
-    epsilon = rho = 0.0
+def totals_of(spends: Iterable[Spend]) -> LifetimeTotals:
+    """The per-child lifetime totals of these releases, in order (the module's bound)."""
+    whole_epsilon = whole_rho = 0.0  # releases without a calendar charge every child in full
+    slice_epsilon: dict[tuple[str, int], float] = defaultdict(float)
+    slice_rho: dict[tuple[str, int], float] = defaultdict(float)
     releases = 0
     pure_only = True
-    for mechanism, budget in spends:
+    for spend in spends:
         releases += 1
-        if mechanism == PURE_DP:
-            epsilon += budget
-            rho += budget * budget / 2
-        else:
-            rho += budget
-            pure_only = False
-    return LifetimeTotals(epsilon, rho, releases, pure_only)
+        pure = spend.mechanism == PURE_DP
+        pure_only = pure_only and pure
+        slices = spend.slices()
+        if not slices:
+            whole_epsilon += spend.budget if pure else 0.0
+            whole_rho += spend.budget * spend.budget / 2 if pure else spend.budget
+        for key, budget in slices.items():
+            if pure:
+                slice_epsilon[key] += budget
+            slice_rho[key] += budget * budget / 2 if pure else budget
+    return LifetimeTotals(
+        whole_epsilon + _worst_year(slice_epsilon),
+        whole_rho + _worst_year(slice_rho),
+        releases,
+        pure_only,
+    )
+
+
+def _worst_year(slices: dict[tuple[str, int], float]) -> float:
+    """Σ over families of the most any one start year's slices spent."""
+    worst: dict[str, float] = {}
+    for (family, _), budget in slices.items():
+        worst[family] = max(worst.get(family, 0.0), budget)
+    return sum(worst.values())
 
 
 @dataclass(frozen=True)
@@ -195,8 +247,12 @@ class Entry:
     measurements: tuple[MeasurementSpend, ...]
 
     @property
+    def spend(self) -> Spend:
+        return Spend(self.mechanism, self.budget, self.measurements)
+
+    @property
     def years(self) -> tuple[int, ...]:
-        return Spend(self.mechanism, self.budget, self.measurements).years
+        return self.spend.years
 
 
 class Ledger:
@@ -237,7 +293,18 @@ class Ledger:
             self._descriptor = None
 
     def totals(self) -> LifetimeTotals:
-        return totals_of((e.mechanism, e.budget) for e in self.entries)
+        return totals_of(e.spend for e in self.entries)
+
+    def measured(self, table: str, phase: str) -> dict[int, list[str]]:
+        """For each start year, the releases (in order) that measured `table`'s slice of it in
+        `phase` (a calendar's "provisional" or "definitive")."""
+        out: dict[int, list[str]] = defaultdict(list)
+        for entry in self.entries:
+            for m in entry.measurements:
+                if m.name == table and m.phase == phase:
+                    for year in m.years:
+                        out[year].append(entry.release_id)
+        return dict(out)
 
     def check(self, spend: Spend, epsilon_limit: float, rho_limit: float | None) -> LifetimeTotals:
         """The lifetime totals after this release; UserError naming the rule it would break.
@@ -247,13 +314,25 @@ class Ledger:
         `rho_limit` (`lifetime_rho_limit`, required then), and the pure releases' ε stays within
         `epsilon_limit` too."""
         _check_spend(spend)
+        for m in spend.measurements:
+            if m.phase != "definitive":
+                continue
+            earlier = self.measured(m.name, "definitive")
+            for year in m.years:
+                if year in earlier:
+                    raise UserError(
+                        f"{self.path}: calendar rule: start year {year} of table {m.name} was "
+                        f"measured definitively by release {earlier[year][0]}; a closed start "
+                        "year is measured once, and later releases carry its figures forward"
+                    )
         before = self.totals()
-        after = totals_of([*((e.mechanism, e.budget) for e in self.entries), _pair(spend)])
+        after = totals_of([*(e.spend for e in self.entries), spend])
         done = f"{before.releases} release(s) of these data"
         if after.epsilon_pure > epsilon_limit + TOLERANCE:
             raise UserError(
                 f"{self.path}: lifetime budget rule (lifetime_epsilon_limit): {done} have spent "
-                f"ε {before.epsilon_pure:g}; another release of ε {spend.budget:g} would exceed "
+                f"up to ε {before.epsilon_pure:g} per child; this release would take that to "
+                f"ε {after.epsilon_pure:g}, above "
                 f"lifetime_epsilon_limit = {epsilon_limit:g} in the release config — keep using "
                 "the latest release, or have the data-protection officer approve a higher limit"
             )
@@ -267,8 +346,9 @@ class Ledger:
             if after.rho > rho_limit + TOLERANCE:
                 raise UserError(
                     f"{self.path}: lifetime budget rule (lifetime_rho_limit): {done} have spent "
-                    f"ρ {before.rho:g} (pure ε-DP releases count as ε²/2); another release of "
-                    f"{_budget_text(spend.mechanism, spend.budget)} would exceed "
+                    f"up to ρ {before.rho:g} per child (pure ε-DP releases count as ε²/2); this "
+                    f"release of {_budget_text(spend.mechanism, spend.budget)} would take that to "
+                    f"ρ {after.rho:g}, above "
                     f"lifetime_rho_limit = {rho_limit:g} in the release config — keep using the "
                     "latest release, or have the data-protection officer approve a higher limit"
                 )
@@ -285,7 +365,7 @@ class Ledger:
             raise RuntimeError("the ledger was opened for reading (or closed)")
         if self._checked != spend:
             raise RuntimeError("record() needs a check() of the same spend first")
-        after = totals_of([*((e.mechanism, e.budget) for e in self.entries), _pair(spend)])
+        after = totals_of([*(e.spend for e in self.entries), spend])
         document = {
             "format": LEDGER_FORMAT,
             "line": len(self.entries) + 1,
@@ -302,6 +382,7 @@ class Ledger:
                     "dimensions": list(m.dimensions),
                     "years": list(m.years),
                     "phase": m.phase,
+                    "family": m.family,
                     "budget": m.budget,
                 }
                 for m in spend.measurements
@@ -466,7 +547,7 @@ def _parse(path: Path, data: bytes, ledger_id: str, lenient_tail: bool) -> list[
         seen.add(entry.release_id)
         entries.append(entry)
         recorded = document.get("lifetime_epsilon_pure"), document.get("lifetime_rho")
-        totals = totals_of((e.mechanism, e.budget) for e in entries)
+        totals = totals_of(e.spend for e in entries)
         if not (
             isinstance(recorded[0], (int, float))
             and isinstance(recorded[1], (int, float))
@@ -532,6 +613,7 @@ def _entry(path: Path, number: int, text: bytes, ledger_id: str) -> tuple[Entry,
                 tuple(int(y) for y in m["years"]),
                 str(m["phase"]),
                 float(m["budget"]),
+                str(m.get("family", "kept")),
             )
             for m in document["measurements"]
         )
@@ -565,12 +647,12 @@ def _check_spend(spend: Spend) -> None:
     for m in spend.measurements:
         if m.phase not in PHASES:
             raise ValueError(f"unknown phase {m.phase!r}; one of {PHASES}")
+        if m.family not in FAMILIES:
+            raise ValueError(f"unknown family {m.family!r}; one of {FAMILIES}")
+    if len({m.phase == "all" for m in spend.measurements}) > 1:
+        raise ValueError("a release re-measures every year (phase all) or follows a calendar")
     if sum(m.budget for m in spend.measurements) > spend.budget + TOLERANCE:
         raise ValueError("the measurements spend more than the release's budget")
-
-
-def _pair(spend: Spend) -> tuple[str, float]:
-    return spend.mechanism, spend.budget
 
 
 def _budget_text(mechanism: str, budget: float) -> str:

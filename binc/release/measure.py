@@ -133,9 +133,11 @@ def measuring_connection(warehouse: Path) -> Iterator[tuple[duckdb.DuckDBPyConne
 
 
 def bound_contributions(
-    con: duckdb.DuckDBPyConnection, config: ReleaseConfig, salt: str, as_of: date
+    con: duckdb.DuckDBPyConnection, config: ReleaseConfig, as_of: date
 ) -> BoundingReport:
-    """Load public keys and create `bounded_trajectories` (at most c trajectories per person)."""
+    """Load public keys and create `bounded_trajectories`: at most c trajectories per person over
+    the person's whole life (the same ones in every release; persons_over_cap.sql), as known on
+    `as_of`."""
     _load_public_keys(con, config)
     years = {"first_year": config.first_year, "last_year": config.last_year}
     cap = config.contribution_cap
@@ -144,7 +146,7 @@ def bound_contributions(
         read_query("measured_trajectories"), {**years, "as_of": as_of, **_band_parameters()}
     )
     con.execute(read_query("persons_over_cap"), {"cap": cap})
-    con.execute(read_query("bounded_trajectories"), {"cap": cap, "salt": salt})
+    con.execute(read_query("bounded_trajectories"), {"cap": cap})
     con.execute("ALTER TABLE measured_trajectories RENAME TO bounded_trajectories")
     persons, dropped = con.execute(
         "SELECT count(*), coalesce(sum(trajectories - ?), 0) "

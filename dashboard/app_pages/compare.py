@@ -57,6 +57,20 @@ def span(years: tuple[str, ...]) -> str:
     return ", ".join(years)
 
 
+marked = data.provisional_years()
+
+
+def period_name(years: tuple[str, ...]) -> str:
+    """The compared start years as the heading names them, a provisional one said so: "startjaar
+    2025 (voorlopig)", "startjaren 2023–2025 (2025 voorlopig) samen"."""
+    among = [year for year in years if year in marked]
+    if not among:
+        return span(years)
+    if len(years) == 1:
+        return ui.year_label(years[0], marked, lang)
+    return i18n.text("provisional.span", lang, span=span(years), marked=", ".join(among))
+
+
 pooled_years = data.complete_years()[-POOLED:]
 chosen_years = view.years
 # Outcomes (shares, survival, medians) default to the pooled period; the count to the chosen years.
@@ -73,11 +87,11 @@ if period == "pooled" and not pooled_years:
     period = "years"
 if period == "pooled":
     where = {**view.where(years=False, region=False), "year": pooled_years}
-    period_text = ui.t("compare.period_heading_pooled", years=span(pooled_years))
+    period_text = ui.t("compare.period_heading_pooled", years=period_name(pooled_years))
 else:
     where = view.where(region=False)
     period_text = ui.t("compare.period_heading_years" if len(chosen_years) == 1 else
-                       "compare.period_heading_pooled", years=span(chosen_years))  # fmt: skip
+                       "compare.period_heading_pooled", years=period_name(chosen_years))  # fmt: skip
 st.subheader(f"{name(measure)} · {period_text}")
 if period == "pooled":
     as_of = data.facts().get("as_of")

@@ -44,6 +44,8 @@ else:
     )  # fmt: skip
     if not fig.suppressed and not fig.uncertain:
         st.caption(ui.interval_caption(fig.low, fig.high, 1))
+    if fig.provisional and not fig.suppressed:  # a later release replaces it
+        ui.provisional_note(median.release_metadata, panels.provisional_of(median))
 
 st.subheader(ui.t("duration.survival"))
 st.write(ui.t("duration.survival_intro"))

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import polars as pl
 import streamlit as st
 
+from binc.answering.calendar import calendar
 from binc.core import i18n
 from dashboard import data, panels, ui
 
@@ -35,11 +39,33 @@ def dropped_text(figure: object) -> str:
     )
 
 
+def closing_rule(block: dict) -> str:
+    """When a start year closes, in words ("op 30 juni, 2 jaar na het startjaar"), from the
+    calendar's `closing_lag_years` and `closing_day` ("06-30")."""
+    lag, day = block.get("closing_lag_years"), str(block.get("closing_day") or "")
+    try:
+        month, dom = (int(part) for part in day.split("-"))
+        month_name = i18n.MONTHS[lang][month - 1]
+    except (ValueError, IndexError):
+        return ui.t("method.closing_unknown")
+    if not isinstance(lag, int) or isinstance(lag, bool) or lag < 0:
+        return ui.t("method.closing_unknown")
+    key = {0: "method.closing_rule_zero", 1: "method.closing_rule_one"}.get(
+        lag, "method.closing_rule"
+    )
+    return ui.t(key, day=dom, month=month_name, lag=lag)
+
+
+# Start years whose figures are provisional (a release on the publication calendar): named so.
+marked = data.provisional_years()
 rows = [
     (ui.t("method.release_id"), str(facts.get("release_id", "–"))),
     (ui.t("method.created"), i18n.format_date(facts.get("created_at"), lang)),
     (ui.t("method.as_of"), i18n.format_date(facts.get("as_of"), lang)),
-    (ui.t("method.years"), ", ".join(str(y) for y in facts.get("years", []))),
+    (
+        ui.t("method.years"),
+        ", ".join(ui.year_label(str(y), marked) for y in facts.get("years", [])),
+    ),
     (
         ui.t("method.dropped"),
         dropped_text(dropped),
@@ -52,10 +78,30 @@ st.table(
     )
 )
 
+
+def lifetime_text(block: Mapping[str, Any], lang: str) -> str:
+    """The calendar's per-child lifetime bound as the page writes it: 5, or 4,60 (nl)."""
+    bound = float(block.get("per_child_budget", 0.0))
+    return i18n.format_number(bound, lang, 0 if bound.is_integer() else 2)
+
+
 values = panels.release_values(facts)
-for section in ("noise", "suppression", "interval", "budget", "measured", "binc", "rights"):
+sections = ["noise", "suppression", "interval", "budget", "measured", "binc", "rights"]
+block = calendar(facts)
+if block is not None:  # a release on the publication calendar: provisional and definitive figures
+    sections.insert(sections.index("interval") + 1, "calendar")
+    listed = [str(y) for y in facts.get("years", []) if str(y) in marked]
+    shown_year = listed[-1] if listed else str((facts.get("years") or [""])[-1])
+    example = i18n.text("provisional.year", lang, year=shown_year)  # how a page marks one
+    calendar_values = {"closing": closing_rule(dict(block)), "example": example,
+                       "years": ", ".join(listed) or ui.t("method.none_provisional"),
+                       "times": block.get("provisional_releases", "?"),
+                       "lifetime": lifetime_text(block, lang)}  # fmt: skip
+else:
+    calendar_values = {}
+for section in sections:
     st.header(ui.t(f"method.{section}_header"))
-    st.markdown(ui.t(f"method.{section}_text", **values))
+    st.markdown(ui.t(f"method.{section}_text", **values, **calendar_values))
 
 # The symbols (ε, c, k) and the measured tables, for whoever wants them: the text above says the
 # same in words and numbers.

@@ -13,6 +13,12 @@ view = ui.current_view()
 lang = view.language
 ui.heading("overview.title")
 st.write(ui.t("overview.intro"))
+# Start years whose figures are provisional (a release on the publication calendar): named so.
+marked = data.provisional_years()
+
+
+def year_name(year: str) -> str:
+    return ui.year_label(year, marked, lang)
 
 
 def headline_question(measure: str, year: str) -> dict[str, tuple[str, ...]]:
@@ -22,7 +28,8 @@ def headline_question(measure: str, year: str) -> dict[str, tuple[str, ...]]:
 
 
 # One period for the whole row: the latest chosen start year, named with the region.
-st.subheader(ui.t("overview.headlines", year=view.latest_year, region=ui.region_name(view.region)))
+st.subheader(ui.t("overview.headlines", year=year_name(view.latest_year),
+                  region=ui.region_name(view.region)))  # fmt: skip
 columns = st.columns(len(HEADLINES))
 for column, measure in zip(columns, HEADLINES, strict=True):
     answer = data.try_ask(measure, where=headline_question(measure, view.latest_year))
@@ -43,6 +50,10 @@ for column, measure in zip(columns, HEADLINES, strict=True):
         st.metric(ui.t(f"measure.{measure}"), shown, help=ui.t(f"help.{measure}"))
         if not fig.suppressed and not fig.uncertain:
             st.caption(ui.interval_caption(fig.low, fig.high, places))
+        if fig.provisional and not fig.suppressed:  # a later release replaces it
+            st.caption(ui.t("provisional.card"))
+if view.latest_year in marked:
+    ui.provisional_note(data.facts(), (view.latest_year,))
 
 # The fact sheet of the sidebar's region (Flanders when none), built only when downloaded.
 sheet_region = FLANDERS if view.region == ui.ALL else view.region
@@ -57,7 +68,7 @@ st.download_button(
     icon=":material/picture_as_pdf:",
 )
 
-st.subheader(ui.t("overview.changes", year=view.latest_year))
+st.subheader(ui.t("overview.changes", year=year_name(view.latest_year)))
 previous = str(int(view.latest_year) - 1)
 changes = []
 if previous in view.all_years:

@@ -48,6 +48,8 @@ with result.container():
     hidden = int(answer.frame["suppressed"].fill_null(True).sum())
     st.dataframe(shown, hide_index=True, key=f"tables_preview_{definition}")
     st.caption(ui.t("tables.suppressed_count", count=hidden))
+    # figures of a start year still open (a release on the publication calendar): said so
+    ui.provisional_note(answer.release_metadata, panels.provisional_of(answer))
     if where:
         described = "; ".join(
             f"{ui.t(f'dim.{d}')}: {', '.join(ui.label(d, c) for c in codes)}"

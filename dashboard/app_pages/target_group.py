@@ -47,6 +47,7 @@ with table:
     panel.download()
     st.markdown(f"**{ui.t('measure.share')}**")
     st.dataframe(tables.display_table(shares, lang), hide_index=True)
+    ui.provisional_note(shares.release_metadata, panels.provisional_of(shares))
     if not isinstance(counts, str):
         st.markdown(f"**{ui.t('measure.trajectories')}**")
         st.dataframe(tables.display_table(counts, lang), hide_index=True)

@@ -4,6 +4,7 @@ and each measured table's share of it as ε or ρ."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -87,8 +88,10 @@ def test_the_dropped_count_reads_as_the_release_publishes_it(app_release: Path) 
     elif figure["too_uncertain"]:
         assert shown == i18n.text("chart.too_uncertain", "nl")
     else:
+        low, high = (i18n.format_number(figure[k], "nl", 0) for k in ("ci_low", "ci_high"))
         assert shown.startswith(f"ongeveer {i18n.format_number(figure['value'], 'nl', 0)} ")
-    assert "-" not in shown
+        assert f"95%-interval {low} tot {high};" in shown
+    assert not re.search(r"(^|\s)[-−]\d", shown)  # never a raw, possibly negative, noisy count
 
 
 @pytest.mark.parametrize(

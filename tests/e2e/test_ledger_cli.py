@@ -86,11 +86,43 @@ def test_binc_ledger_lists_each_release_and_the_totals_against_the_limits(
     assert shown[0] == f"ledger {path}"
     assert all(RELEASE_LINE.match(line) for line in shown[1:3]), shown
     assert shown[3:] == [
-        "lifetime: 2 release(s), accounted in pure ε-DP: the ε add up",
+        "lifetime per child: 2 release(s), accounted in pure ε-DP: the ε add up (a calendar's "
+        "start years side by side: the most one start year got)",
         "  ε of pure ε-DP releases: 2 of lifetime_epsilon_limit 10 (8 left)",
         "  ρ (zCDP, all releases): 1 of lifetime_rho_limit not set",
     ]
     assert not list(tmp_path.rglob("privacy-ledger*.jsonl"))  # nothing beside the releases
+
+
+CALENDAR = """
+[calendar]
+closing_lag_years = 2
+closing_day = "06-30"
+provisional_share = 0.4
+provisional_releases = 10
+"""
+
+
+def test_a_calendar_release_carries_the_previous_one_forward_on_the_command_line(
+    data, tmp_path, capsys
+):
+    """Today (the test's clock) every start year up to two and a half years back is closed: the
+    first release measures those definitively; the second needs --previous and carries them."""
+    data["config"].write_text(MINI_CONFIG + CALENDAR, encoding="utf-8")
+    first, second = tmp_path / "r1.duckdb", tmp_path / "r2.duckdb"
+    assert release(capsys, data, first)[0] == 0
+    code, _, err = release(capsys, data, second)
+    assert code == 2
+    assert "has definitive figures of release" in err
+    assert "with --previous" in err
+    code, out, err = release(capsys, data, second, "--previous", first)
+    assert (code, err) == (0, ""), err
+    code, out, _ = ledger(capsys, data)
+    lines = out.splitlines()
+    assert re.match(r"^\d{4}-\d\d-\d\d  [0-9a-f]{32}  two_sided_geometric  ε \S+  "
+                    r"definitive 2019–\d{4}; provisional \d{4}", lines[1]), lines  # fmt: skip
+    assert re.match(r".*  provisional \d{4}(–\d{4})?$", lines[2]), lines  # nothing definitive
+    assert "lifetime per child: 2 release(s)" in out
 
 
 def test_binc_ledger_exits_1_with_one_line_when_the_ledger_is_missing_or_inconsistent(
@@ -102,7 +134,7 @@ def test_binc_ledger_exits_1_with_one_line_when_the_ledger_is_missing_or_inconsi
     good = path.read_bytes()
     first, second, _ = good.split(b"\n")
     path.write_bytes(
-        first.replace(b'"phase": "all"', b'"phase": "definitive"', 1) + b"\n" + second + b"\n"
+        first.replace(b'"created_at": "', b'"created_at": "1', 1) + b"\n" + second + b"\n"
     )
     code, _, err = ledger(capsys, data)
     assert code == 1
@@ -131,7 +163,7 @@ def test_release_and_ledger_take_a_ledger_dir(data, tmp_path, capsys, ledger_dir
     assert not (ledger_dir / LEDGER_NAME).exists()
     code, out, _ = ledger(capsys, data, "--ledger-dir", chosen)
     assert code == 0
-    assert "lifetime: 1 release(s)" in out
+    assert "lifetime per child: 1 release(s)" in out
     code, _, err = ledger(capsys, data)  # BINC_LEDGER_DIR: not where this warehouse's ledger is
     assert code == 1
     assert "missing" in err
@@ -144,7 +176,7 @@ def test_a_reingest_with_binc_ingest_continues_the_total(data, tmp_path, capsys)
     assert binc(capsys, "ingest", "--warehouse", again, *files)[0] == 0
     code, out, _ = ledger(capsys, data | {"warehouse": again})
     assert code == 0
-    assert "lifetime: 1 release(s)" in out
+    assert "lifetime per child: 1 release(s)" in out
     code, out, _ = release(capsys, data | {"warehouse": again}, tmp_path / "r.duckdb")
     assert code == 0
     assert "(lifetime ε 2)" in out

@@ -103,7 +103,7 @@ def test_the_limit_refuses_with_a_message_naming_the_rule(tmp_path, ledger_dir):
         release(warehouse, tmp_path / "again.duckdb", cfg)
     message = str(refused.value)
     assert "lifetime budget rule (lifetime_epsilon_limit)" in message
-    assert "have spent ε 1" in message
+    assert "have spent up to ε 1 per child; this release would take that to ε 2" in message
     assert "lifetime_epsilon_limit = 1 in the release config" in message
     assert str(the_ledger(ledger_dir)) in message
     assert len(lines(the_ledger(ledger_dir))) == 1  # a refused release spends nothing
@@ -214,7 +214,8 @@ def test_a_moved_ledger_directory_refuses_until_it_is_pointed_at(three_releases,
 def test_an_edited_line_breaks_the_hash_chain(three_releases):
     warehouse, cfg, path = three_releases
     text = path.read_text(encoding="utf-8").splitlines(keepends=True)
-    edited = text[0].replace('"phase": "all"', '"phase": "definitive"', 1)
+    edited = text[0].replace('"created_at": "', '"created_at": "1', 1)
+    assert edited != text[0]
     path.write_text("".join([edited, *text[1:]]), encoding="utf-8")
     refused(warehouse, cfg, str(path), "line 2 does not follow line 1", "hash chain")
     spent_less = text[0].replace('"budget": 1.0', '"budget": 0.001', 1)
@@ -344,10 +345,54 @@ def test_a_failed_warehouse_record_over_counts_and_never_publishes(
 
 
 def test_pure_releases_add_epsilon_and_a_mix_is_accounted_in_zcdp():
-    pure = totals_of([(PURE_DP, 1.0), (PURE_DP, 0.5)])
+    pure = totals_of([spend(PURE_DP, 1.0), spend(PURE_DP, 0.5)])
     assert (pure.epsilon_pure, pure.rho, pure.releases, pure.pure_only) == (1.5, 0.625, 2, True)
-    mixed = totals_of([(PURE_DP, 1.0), (ZCDP, 0.25)])
+    mixed = totals_of([spend(PURE_DP, 1.0), spend(ZCDP, 0.25)])
     assert (mixed.epsilon_pure, mixed.rho, mixed.pure_only) == (1.0, 0.75, False)
+
+
+def calendar_spend(
+    mechanism: str, slices: dict[tuple[str, str, int], float], phase: str = "provisional"
+) -> Spend:
+    """A calendar release: {(table, family, start year): budget of that slice}."""
+    measurements = tuple(
+        MeasurementSpend(table, ("year",), (year,), phase, budget, family)
+        for (table, family, year), budget in slices.items()
+    )
+    return Spend(mechanism, sum(slices.values()), measurements)
+
+
+def test_a_calendar_charges_a_child_the_most_any_one_start_year_spent():
+    """Per child: Σ over families of the largest total any start year got (the ledger module's
+    bound), not the sum over releases; releases without a calendar still charge in full."""
+    first = calendar_spend(PURE_DP, {("t", "kept", 2024): 0.6, ("u", "kept", 2024): 0.4,
+                                     ("t", "kept", 2025): 0.1, ("d", "dropped", 2025): 0.05})  # fmt: skip
+    second = calendar_spend(PURE_DP, {("t", "kept", 2025): 0.1, ("t", "kept", 2026): 0.1,
+                                      ("d", "dropped", 2024): 0.01})  # fmt: skip
+    totals = totals_of([first, second])
+    # kept: 2024 got 1.0, 2025 0.2, 2026 0.1 → 1.0; dropped: 2025 0.05, 2024 0.01 → 0.05
+    assert totals.epsilon_pure == pytest.approx(1.05)
+    # in ρ, a pure release's spend on a start year counts ε²/2 (its tables composed first)
+    assert totals.rho == pytest.approx(1.0**2 / 2 + 0.05**2 / 2)
+    assert totals_of([spend(PURE_DP, 1.0), first]).epsilon_pure == pytest.approx(2.05)
+    # zCDP slices add their ρ; a pure slice counts ε²/2
+    mixed = totals_of([first, calendar_spend(ZCDP, {("t", "kept", 2025): 0.6})])
+    assert not mixed.pure_only
+    assert mixed.rho == pytest.approx(max(1.0**2 / 2, 0.1**2 / 2 + 0.6) + 0.05**2 / 2)
+
+
+def test_a_closed_start_year_is_measured_definitively_once(tmp_path, ledger_dir):
+    warehouse = make_warehouse(tmp_path / "w.duckdb", [trajectory()])
+    definitive = calendar_spend(PURE_DP, {("year", "kept", 2023): 1.0}, "definitive")
+    with open_ledger(warehouse, None) as book:
+        book.check(definitive, 10.0, None)
+        book.record("a" * 32, "x.1", "2026-01-01T00:00:00+00:00", definitive)
+        assert book.measured("year", "definitive") == {2023: ["a" * 32]}
+        with pytest.raises(UserError, match=r"calendar rule: start year 2023 of table year was "
+                           r"measured definitively by release a{32}"):  # fmt: skip
+            book.check(definitive, 10.0, None)
+        other_year = calendar_spend(PURE_DP, {("year", "kept", 2024): 1.0}, "definitive")
+        assert book.check(other_year, 10.0, None).epsilon_pure == pytest.approx(1.0)
 
 
 def test_zcdp_releases_are_checked_against_lifetime_rho_limit(tmp_path, ledger_dir):

@@ -133,7 +133,7 @@ def test_the_noise_of_a_zcdp_release_is_gaussian_not_laplace(tmp_path: Path) -> 
     warehouse = make_warehouse(tmp_path / "w.duckdb", random_trajectories(3000, seed=8))
     config = load_config(zcdp_config(tmp_path))
     with measuring_connection(warehouse) as (con, _):
-        bound_contributions(con, config, salt="test", as_of=date(2025, 12, 31))
+        bound_contributions(con, config, as_of=date(2025, 12, 31))
         trues = [true_marginal(con, spec, config) for spec in config.measurements]
     counts = {t.spec.name: t.counts.reshape(-1).copy() for t in trues}
     measured = privatise(trues, np.random.default_rng(8))

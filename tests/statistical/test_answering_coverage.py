@@ -20,7 +20,7 @@ def test_95_percent_intervals_cover_the_truth_93_to_97_percent_of_the_time(tmp_p
     config = load_config(write_config(tmp_path))
     names = ["year", "year_partnership", "year_trajectory_type", "year_partnership_type"]
     with measuring_connection(warehouse) as (con, _):
-        bound_contributions(con, config, salt="coverage", as_of=date(2025, 12, 31))
+        bound_contributions(con, config, as_of=date(2025, 12, 31))
         trues = [true_marginal(con, config.measurement(n), config) for n in names]
     truth = trues[1].counts.reshape(trues[1].shape).astype(float)
     hits = total = 0

@@ -33,7 +33,7 @@ def neighbour_draws(neighbours) -> dict[str, dict[str, np.ndarray]]:
     out: dict[str, dict[str, np.ndarray]] = {}
     for index, name in enumerate(("without", "with")):
         with measuring_connection(neighbours[name]) as (con, _):
-            bound_contributions(con, config, salt="differencing", as_of=TODAY)
+            bound_contributions(con, config, as_of=TODAY)
             trues = [true_marginal(con, spec, config) for spec in config.measurements]
         rows = []
         for draw in range(DRAWS):

@@ -4,8 +4,8 @@ Used by the app, browser, load and server tests, the attack and fuzz tests, and 
 (tests/app/conftest.py makes it the `app_release` fixture). The build is cached per test session in
 a temporary directory that is removed when the test process ends. The build is reproducible, so it is
 the same in every build: the exports are seeded, the pseudonymisation key is fixed, and the seeded
-generator fixes both the noise and the contribution bounding's salt (binc.release.build.bounding_salt),
-so a test that needs some cell shown or hidden sees the same cells in every CI run.
+generator fixes both the noise and the release's public salt (binc.release.build.seeded_salt), so a
+test that needs some cell shown or hidden sees the same cells in every CI run.
 """
 
 from __future__ import annotations
