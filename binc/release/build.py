@@ -108,17 +108,30 @@ def privatise(
         {n: t.spec.consistent_with for n, t in specs.items()},
     )
     return {
-        name: Measurement(
-            name=name,
-            unit=t.spec.unit,
-            dimensions=t.spec.dimensions,
-            domains=t.domains,
-            noise=noises[name],
-            noisy=noisy[name].reshape(t.shape),
-            estimate=estimates[name].reshape(t.shape),
-        )
+        name: _measurement(t, noises[name], noisy[name], estimates[name])
         for name, t in specs.items()
     }
+
+
+def _measurement(
+    true: TrueMarginal,
+    noise: Noise,
+    noisy: np.ndarray,
+    estimate: np.ndarray,
+    year_noise: tuple[Noise, ...] = (),
+) -> Measurement:
+    """The published table of a measured marginal (its true counts are not in it)."""
+    spec = true.spec
+    return Measurement(
+        name=spec.name,
+        unit=spec.unit,
+        dimensions=spec.dimensions,
+        domains=true.domains,
+        noise=noise,
+        noisy=noisy.reshape(true.shape),
+        estimate=estimate.reshape(true.shape),
+        year_noise=year_noise,
+    )
 
 
 def privatise_calendar(
@@ -184,16 +197,7 @@ def privatise_calendar(
             _slice(noisy[name], axis, index)[...] = drawn[name].reshape(shape)
             _slice(estimate[name], axis, index)[...] = fitted[name].reshape(shape)
     return {
-        name: Measurement(
-            name=name,
-            unit=t.spec.unit,
-            dimensions=t.spec.dimensions,
-            domains=t.domains,
-            noise=t.spec.noise,
-            noisy=noisy[name],
-            estimate=estimate[name],
-            year_noise=tuple(noises[name]),
-        )
+        name: _measurement(t, t.spec.noise, noisy[name], estimate[name], tuple(noises[name]))
         for name, t in specs.items()
     }
 

@@ -20,7 +20,7 @@ import re
 
 import polars as pl
 import pytest
-from support.small_release import app_test, page_path
+from support.small_release import open_page
 
 from binc.core import i18n
 from binc.export.labels import display_label
@@ -49,12 +49,7 @@ def handed(monkeypatch) -> list[dict]:
 
 
 def _open(page: str, query: dict, handed: list[dict] | None = None):
-    at = app_test()
-    at.query_params = query
-    at.run()
-    if handed is not None:
-        handed.clear()  # the first run drew the default page
-    at.switch_page(page_path(page)).run()
+    at = open_page(page, query, handed)
     assert not at.exception, [e.value for e in at.exception]
     return at
 

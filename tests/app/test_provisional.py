@@ -12,7 +12,7 @@ import json
 import polars as pl
 import pytest
 from support.provisional import calendar_release_file
-from support.small_release import PAGES, app_test, page_path
+from support.small_release import PAGES, open_page
 
 from binc.answering import answer
 from binc.answering.catalogue import HEADLINES
@@ -49,12 +49,7 @@ def handed(monkeypatch) -> list[dict]:
 
 
 def _open(page: str, link: dict, handed: list[dict] | None = None):
-    at = app_test()
-    at.query_params = link
-    at.run()
-    if handed is not None:
-        handed.clear()  # the first run drew the default page
-    at.switch_page(page_path(page)).run()
+    at = open_page(page, link, handed)
     assert not at.exception, [e.value for e in at.exception]
     return at
 

@@ -98,8 +98,8 @@ CALENDAR = """
 [calendar]
 closing_lag_years = 2
 closing_day = "06-30"
-provisional_share = 0.4
-provisional_releases = 10
+provisional_share = 0.5
+provisional_releases = 4
 """
 
 

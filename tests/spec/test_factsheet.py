@@ -6,13 +6,12 @@ uncertain" rule (`strict_release`: most of its values are too uncertain)."""
 
 from __future__ import annotations
 
-import base64
 import math
 import re
-import zlib
 
 import polars as pl
 import pytest
+from support.pdf_strings import drawn_strings
 from support.small_release import small_release, strict_release
 
 from binc.answering import TOTAL, answer
@@ -118,30 +117,6 @@ def test_the_small_release_exercises_suppression_refusal_and_shown_values(sheets
     assert any(p.refused for s in sheets.values() for p in _panels(s))
 
 
-def _drawn(pdf: bytes) -> list[str]:
-    """Every string the PDF draws (reportlab's page streams: ASCII85 and Flate, one Tj a string),
-    decoded as drawn (WinAnsi)."""
-    escapes = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f"}
-
-    def unescape(raw: bytes) -> bytes:
-        return re.sub(
-            rb"\\([0-7]{1,3}|.)",
-            lambda m: bytes([int(m[1], 8)]) if m[1][:1].isdigit() else escapes.get(m[1], m[1]),
-            raw,
-            flags=re.S,
-        )
-
-    streams = re.findall(rb"/ASCII85Decode /FlateDecode \] /Length \d+\s*>>\s*stream\r?\n(.*?)~>\s*endstream",
-                         pdf, re.S)  # fmt: skip
-    assert streams, "no page stream found"
-    drawn = []
-    for body in streams:
-        content = zlib.decompress(base64.a85decode(body))
-        for raw in re.findall(rb"\(((?:[^()\\]|\\.)*)\)\s*Tj", content, re.S):
-            drawn.append(unescape(raw).decode("cp1252"))
-    return drawn
-
-
 def _texts(cell: Cell, panel: Panel, lang: str, row: dict) -> set[str]:
     """What the PDF would draw for the number of `row` (headline value, interval, trend label, bar
     text): the strings a too uncertain cell must not leave on the page."""
@@ -195,7 +170,7 @@ def test_a_too_uncertain_cell_says_so_and_shows_no_number(release, strict, stric
             assert not cell.shown
             assert shown_number(cell, panel.decimals, lang) == word
             assert interval_text(cell, panel.decimals, lang) == ""
-        drawn = _drawn(render(sheet))
+        drawn = drawn_strings(render(sheet))
         # the word once per such cell (a whole drawn string), as "onderdrukt" once per suppressed one
         assert drawn.count(word) == len(uncertain), (code, lang)
         assert drawn.count(i18n.text("chart.suppressed", lang)) == sum(
@@ -212,7 +187,7 @@ def test_a_too_uncertain_cell_says_so_and_shows_no_number(release, strict, stric
         forbidden = set().union(*(_texts(c, p, lang, r) for p, c, r in uncertain)) - allowed
         assert not forbidden & set(drawn), (code, lang, forbidden & set(drawn))
         # the control: on the lenient release the same cells are drawn with their numbers
-        lenient = set(_drawn(render(build(release, code, lang))))
+        lenient = set(drawn_strings(render(build(release, code, lang))))
         for panel, cell, row in uncertain:
             # its number (a trend point draws no interval; a number another cell shows is no proof)
             value = i18n.format_number(row["value"], lang, panel.decimals)

@@ -10,13 +10,11 @@ Runs on the shared small synthetic release with a calendar added to its metadata
 
 from __future__ import annotations
 
-import base64
 import json
-import re
-import zlib
 
 import polars as pl
 import pytest
+from support.pdf_strings import drawn_strings
 from support.provisional import CLOSING, with_calendar
 from support.small_release import small_release
 
@@ -249,30 +247,6 @@ def test_a_provisional_flag_that_is_not_true_or_false_is_named(release, tmp_path
 # ---- fact sheets ----------------------------------------------------------------------------------
 
 
-def _drawn(pdf: bytes) -> list[str]:
-    """Every string the PDF draws (reportlab's page streams: ASCII85 and Flate, one Tj a string),
-    decoded as drawn (WinAnsi); as tests/spec/test_factsheet.py reads them."""
-    escapes = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f"}
-
-    def unescape(raw: bytes) -> bytes:
-        return re.sub(
-            rb"\\([0-7]{1,3}|.)",
-            lambda m: bytes([int(m[1], 8)]) if m[1][:1].isdigit() else escapes.get(m[1], m[1]),
-            raw,
-            flags=re.S,
-        )
-
-    streams = re.findall(rb"/ASCII85Decode /FlateDecode \] /Length \d+\s*>>\s*stream\r?\n(.*?)~>\s*endstream",
-                         pdf, re.S)  # fmt: skip
-    assert streams, "no page stream found"
-    drawn = []
-    for body in streams:
-        content = zlib.decompress(base64.a85decode(body))
-        for raw in re.findall(rb"\(((?:[^()\\]|\\.)*)\)\s*Tj", content, re.S):
-            drawn.append(unescape(raw).decode("cp1252"))
-    return drawn
-
-
 def test_the_fact_sheet_marks_the_provisional_year_cell_by_cell(release, years):
     sheet = build(release, FLANDERS, "nl")
     assert sheet.provisional == ("2025",)
@@ -287,7 +261,7 @@ def test_the_fact_sheet_marks_the_provisional_year_cell_by_cell(release, years):
 
 @pytest.mark.parametrize(("lang", "tag"), [("nl", "(voorlopig)"), ("en", "(provisional)")])
 def test_the_fact_sheet_pdf_says_voorlopig_in_its_language(release, lang, tag):
-    drawn = _drawn(factsheet_pdf(release, FLANDERS, lang))
+    drawn = drawn_strings(factsheet_pdf(release, FLANDERS, lang))
     text = " ".join(drawn)
     period = i18n.text("factsheet.period", lang, year=f"2025 {tag}", first="2019", last="2025")
     assert period in drawn
@@ -304,7 +278,7 @@ def test_a_fact_sheet_without_a_calendar_says_nothing_of_it(plain):
     sheet = build(plain, FLANDERS, "nl")
     assert sheet.provisional == ()
     assert not any(c.provisional for p in (*sheet.headlines, sheet.trend) for c in p.cells)
-    text = " ".join(_drawn(factsheet_pdf(plain, FLANDERS, "nl")))
+    text = " ".join(drawn_strings(factsheet_pdf(plain, FLANDERS, "nl")))
     assert "voorlopig" not in text.lower()
 
 

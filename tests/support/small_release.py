@@ -171,11 +171,14 @@ def page_path(page: str) -> str:
     return f"app_pages/{page}.py"
 
 
-def open_page(page: str, query: dict | None = None):
-    """An AppTest session of the dashboard on `page`, entered with `query` as its link."""
+def open_page(page: str, query: dict | None = None, handed: list | None = None):
+    """An AppTest session of the dashboard on `page`, entered with `query` as its link.
+    `handed`: what a download spy saw, emptied after the first run (it drew the default page)."""
     at = app_test()
     if query:
         at.query_params = query
     at.run()
+    if handed is not None:
+        handed.clear()
     at.switch_page(page_path(page)).run()
     return at
