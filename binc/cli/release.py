@@ -8,7 +8,9 @@ exceed the config's limit. A missing or inconsistent ledger refuses the release.
 With a publication calendar in the config (`[calendar]`), a closed start year is measured once
 (definitive figures) and every later release carries its figures forward unchanged from the
 previous release, given with --previous; open start years get provisional figures with a smaller
-budget (docs/methodology.md, "The publication calendar").
+budget (docs/methodology.md, "The publication calendar"). A correction release (--correct YEAR)
+measures a closed start year's definitive figures again, with its own budget, and says so in its
+release notes.
 
 With --check nothing is built or spent: the command says whether the release at --out was measured
 from the warehouse's present data (exit status 0) or from an older state or another warehouse
@@ -43,6 +45,15 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "forward unchanged (required once a start year has definitive figures)",
     )
     parser.add_argument(
+        "--correct",
+        type=int,
+        action="append",
+        default=[],
+        metavar="YEAR",
+        help="with a [calendar]: a correction release, measuring this closed start year's "
+        "definitive figures again with the full budget (repeatable; named in the release notes)",
+    )
+    parser.add_argument(
         "--synthetic",
         action="store_true",
         help="the warehouse holds synthetic data: the release, and everything made from it, says so",
@@ -69,6 +80,7 @@ def run(args: argparse.Namespace) -> int:
             args.config,
             synthetic=args.synthetic,
             previous=args.previous,
+            correct=tuple(args.correct),
         )
     print(
         f"release {summary.release_id} written to {summary.path}: {summary.measurements} tables, "

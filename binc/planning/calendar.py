@@ -6,7 +6,7 @@ A start year gets one definitive measurement with the tables' budgets and at mos
 A child keeps at most c trajectories over their life, so the ledger's per-child bound
 (binc/release/ledger.py) is, per family of tables (kept and dropped trajectories), the most one
 start year gets; summed over the families that is every table's budget × (1 + provisional
-releases × provisional share): `lifetime`.
+releases × provisional share), plus one late count (`late_share` of the budget): `lifetime`.
 """
 
 from __future__ import annotations
@@ -16,8 +16,10 @@ from binc.release.config import ReleaseConfig
 
 
 def lifetime(config: ReleaseConfig, calendar: Calendar) -> float:
-    """The per-child lifetime bound of releases following `calendar` (ε, or ρ for zCDP)."""
-    return sum(spec.budget for spec in config.measurements) * calendar.schedule_factor()
+    """The per-child lifetime bound of releases following `calendar` (ε, or ρ for zCDP), with one
+    late count (each trajectory enters at most one)."""
+    tables = sum(spec.budget for spec in config.measurements) * calendar.schedule_factor()
+    return tables + config.budget_total * calendar.late_share
 
 
 def provisional_budgets(config: ReleaseConfig, calendar: Calendar) -> dict[str, float]:

@@ -32,12 +32,14 @@ from binc.core.noise import (
     zcdp_epsilon,
 )
 from binc.release import ledger
-from binc.release.calendar import PROVISIONAL, Calendar, YearSlice, plan_slices
-from binc.release.config import MeasurementSpec, ReleaseConfig, load_config
+from binc.release.calendar import PROVISIONAL, Calendar, YearSlice, plan_slices, release_notes
+from binc.release.config import MeasurementSpec, ReleaseConfig, load_config, sensitivity_for
 from binc.release.consistency import consistent_estimates
 from binc.release.measure import (
     TrueMarginal,
     bound_contributions,
+    ingest_watermark,
+    late_counts,
     measuring_connection,
     true_marginal,
 )
@@ -219,28 +221,44 @@ def slice_noise(spec: MeasurementSpec, phase: str, config: ReleaseConfig) -> Noi
 
 
 def calendar_plan(
-    calendar: Calendar, config: ReleaseConfig, book: ledger.Ledger, as_of: date, release_id: str
+    calendar: Calendar,
+    config: ReleaseConfig,
+    book: ledger.Ledger,
+    as_of: date,
+    release_id: str,
+    correct: tuple[int, ...] = (),
 ) -> dict[str, tuple[YearSlice, ...]]:
-    """Per table, where each start year's figures come from (measured now, or carried forward)."""
-    return {
-        spec.name: plan_slices(
+    """Per table, where each start year's figures come from (measured now, or carried forward);
+    `correct`: closed years a correction release measures again."""
+    plan = {}
+    for spec in config.measurements:
+        standing = book.measured(spec.name, "definitive")
+        for year, releases in book.measured(spec.name, "correction").items():
+            standing[year] = releases[-1:]  # the latest correction stands
+        plan[spec.name] = plan_slices(
             calendar,
             config.years,
             as_of,
             release_id,
-            book.measured(spec.name, "definitive"),
+            standing,
             book.measured(spec.name, PROVISIONAL),
+            correct,
         )
-        for spec in config.measurements
-    }
+    return plan
 
 
-def calendar_spend(config: ReleaseConfig, plan: dict[str, tuple[YearSlice, ...]]) -> ledger.Spend:
-    """The ledger's record of what a calendar release measures: per table and phase, its years."""
+def calendar_spend(
+    config: ReleaseConfig,
+    plan: dict[str, tuple[YearSlice, ...]],
+    watermark: int,
+    late_years: tuple[int, ...],
+) -> ledger.Spend:
+    """The ledger's record of what a calendar release measures: per table and phase, its years;
+    the late registrations of `late_years`; the ingest `watermark` it measured up to."""
     measurements = []
     for spec in config.measurements:
-        for phase in ("definitive", PROVISIONAL):
-            years = tuple(s.year for s in plan[spec.name] if s.measured and s.phase == phase)
+        for phase in ("definitive", "correction", PROVISIONAL):
+            years = tuple(s.year for s in plan[spec.name] if s.measured and _phase(s) == phase)
             if years:
                 family = "dropped" if spec.unit == "dropped_trajectories" else "kept"
                 budget = slice_noise(spec, phase, config).budget
@@ -249,7 +267,59 @@ def calendar_spend(config: ReleaseConfig, plan: dict[str, tuple[YearSlice, ...]]
                         spec.name, spec.dimensions, years, phase, budget, family
                     )
                 )
-    return ledger.Spend(config.mechanism, sum(m.budget for m in measurements), tuple(measurements))
+    if late_years:
+        late = late_noise(config).budget
+        measurements.append(
+            ledger.MeasurementSpend(LATE, ("year",), late_years, "late", late, "late")
+        )
+    total = sum(m.budget for m in measurements)
+    return ledger.Spend(config.mechanism, total, tuple(measurements), watermark)
+
+
+LATE = "late_registrations"
+
+
+def late_noise(config: ReleaseConfig) -> Noise:
+    """The noise of a late count: `late_share` of the release's total, calibrated to a person's
+    ≤ c kept trajectories (L1 c; L2 c, all in one start year being the worst case)."""
+    if config.calendar is None:
+        raise ValueError("late registrations are counted by calendar releases only")
+    budget = config.budget_total * config.calendar.late_share
+    sensitivity = sensitivity_for(
+        config.mechanism, "trajectories", ("year",), config.contribution_cap
+    )
+    return noise_for(config.mechanism, budget, sensitivity)
+
+
+def late_years(plan: dict[str, tuple[YearSlice, ...]], config: ReleaseConfig) -> tuple[int, ...]:
+    """The start years whose late registrations this release counts: closed ones it carries
+    forward (a year measured definitively now holds every registration so far)."""
+    first = plan[config.measurements[0].name]
+    return tuple(s.year for s in first if s.phase == "definitive" and not s.measured)
+
+
+def late_figures(
+    counts: np.ndarray,
+    years: tuple[int, ...],
+    config: ReleaseConfig,
+    rng: np.random.Generator | None,
+) -> dict[str, dict[str, Any]]:
+    """Each late year's count as every published count is: noisy, clamped at 0, with its exact
+    95% interval, hidden below k, flagged when too uncertain."""
+    noise = late_noise(config)
+    index = {year: at for at, year in enumerate(config.years)}
+    true = np.array([counts[index[year]] for year in years], dtype=np.int64)
+    noisy = true + noise.draw(true.size, rng)
+    half = noise.half_width(0.95)
+    return {
+        str(year): published_count(max(int(value), 0), half, config)
+        for year, value in zip(years, noisy, strict=True)
+    }
+
+
+def _phase(piece: YearSlice) -> str:
+    """The ledger's phase of a measured slice: a correction is recorded as one."""
+    return "correction" if piece.correction else piece.phase
 
 
 def previous_release(
@@ -334,6 +404,7 @@ def calendar_metadata(
             }
         per_table[name] = years
     first = per_table[config.measurements[0].name]
+    before = None if previous is None else previous.metadata.get("calendar", {}).get("years")
     block = {
         **calendar.as_metadata(),
         "per_child_budget": calendar.per_child_budget(config.budget_total),
@@ -341,6 +412,8 @@ def calendar_metadata(
             year: {k: v for k, v in source.items() if k != "budget"}
             for year, source in first.items()
         },
+        "previous_release": None if previous is None else previous.release_id,
+        "release_notes": release_notes(plan[config.measurements[0].name], before),
     }
     return block, per_table
 
@@ -425,11 +498,15 @@ def dropped_figure(dropped: Measurement, config: ReleaseConfig) -> dict[str, Any
     count is: the consistent estimate (noisy counts clamped at 0) with its 95% interval, hidden below k and
     flagged when too uncertain by the config's rule. The raw noisy count can be negative (its noise
     at ε 0.01 is about ±300) and is not published."""
-    value = int(dropped.estimate.sum())
+    return published_count(int(dropped.estimate.sum()), dropped.total_half_width(), config)
+
+
+def published_count(value: int, half: int, config: ReleaseConfig) -> dict[str, Any]:
+    """A count for the metadata (a non-negative estimate and its 95% half-width) as every count
+    is published: hidden below k, else with its interval and flagged by the "too uncertain" rule."""
     if value < config.k:
         return {"value": None, "ci_low": None, "ci_high": None, "suppressed": True,
                 "too_uncertain": False}  # fmt: skip
-    half = dropped.total_half_width()
     figure = {"value": value, "ci_low": max(value - half, 0), "ci_high": value + half}
     # the rule every answer is flagged by (binc.core.table), not a copy of it
     frame = pl.DataFrame({**{k: [float(v)] for k, v in figure.items()}, "suppressed": [False]})
@@ -480,6 +557,7 @@ def build_release(
     synthetic: bool = False,
     previous: Path | None = None,
     as_of: date | None = None,
+    correct: tuple[int, ...] = (),
 ) -> ReleaseSummary:
     """Measure the config's workload on `warehouse` and write the release to `out` (atomically).
 
@@ -487,7 +565,8 @@ def build_release(
     everything made from it (dashboard banner, exports' metadata, fact sheets), wherever it is moved.
     `previous`: with a `[calendar]`, the release whose definitive (or last provisional) figures
     this one carries forward. `as_of`: the day the data are measured as of (default today; the
-    calendar simulation replays history on one warehouse)."""
+    calendar simulation replays history on one warehouse). `correct`: with a `[calendar]`, closed
+    start years whose definitive figures this correction release measures again."""
     started = time.perf_counter()
     warehouse, out = Path(warehouse), Path(out)
     cfg = load_config(config)
@@ -509,7 +588,15 @@ def build_release(
     salt = release_id if rng is None else seeded_salt(rng)
     with ledger.open_ledger(warehouse, None) as book:  # the ledger is locked from check to record
         calendar = cfg.calendar
-        plan = None if calendar is None else calendar_plan(calendar, cfg, book, as_of, release_id)
+        if correct and calendar is None:
+            raise UserError(
+                "--correct: only a release config with a [calendar] has definitive figures"
+            )
+        plan = (
+            None
+            if calendar is None
+            else calendar_plan(calendar, cfg, book, as_of, release_id, correct)
+        )
         if plan is None:
             spend = ledger.Spend(
                 cfg.mechanism,
@@ -519,18 +606,24 @@ def build_release(
                     for m in cfg.measurements
                 ),
             )
-        else:
-            spend = calendar_spend(cfg, plan)
         earlier = None if plan is None else previous_release(previous, plan, cfg)
+        mark = book.watermark()  # late registrations: first ingested after this
+        late = () if plan is None or mark is None else late_years(plan, cfg)
+        late_true = None
         with measuring_connection(warehouse) as (con, version):
+            if plan is not None:
+                spend = calendar_spend(cfg, plan, ingest_watermark(con), late)
             totals = book.check(spend, cfg.lifetime_epsilon_limit, cfg.lifetime_rho_limit)
             bound_contributions(con, cfg, as_of=as_of)
             trues = [true_marginal(con, spec, cfg) for spec in cfg.measurements]
+            if late and mark is not None:
+                late_true = late_counts(con, cfg, mark)
         if plan is None:
             measurements = privatise(trues, rng)
         else:
             measurements = privatise_calendar(trues, plan, earlier, cfg, rng)
-        del trues  # the true counts go no further
+        late_published = None if late_true is None else late_figures(late_true, late, cfg, rng)
+        del trues, late_true  # the true counts go no further
         metadata = _metadata(
             cfg, release_id, salt, version, created, as_of, measurements, spend, totals
         )
@@ -538,6 +631,8 @@ def build_release(
             metadata["calendar"], sources = calendar_metadata(
                 calendar, cfg, plan, earlier, measurements, as_of
             )
+            # counted since the ledger's last calendar release, per closed start year
+            metadata["calendar"]["late_registrations"] = late_published or {}
             for name, years in sources.items():
                 metadata["measurements"][name]["years"] = years
         metadata["synthetic"] = synthetic

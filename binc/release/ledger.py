@@ -9,10 +9,14 @@ every release (queries/persons_over_cap.sql), so with n_Y of them in start year 
 noise calibrated to a change of c, the child's loss from year Y's slices is (n_Y / c) × what
 year Y's slices spent; summed over the years that is at most the most any one start year spent.
 The dropped-trajectories table counts each person's dropped trajectories up to c over their life,
-so it is a second such family. The per-child bound is therefore
+so it is a second such family. The late registrations of closed years (phase "late", family
+"late") are counted once each: every release counts those first ingested after the ledger's
+highest `ingest_watermark`, so a child pays at most the dearest one. The per-child bound is
+therefore
 
-    Σ over "all" releases of their budget  +  Σ over families of max over start years of the
-    budget the family's slices of that year spent, over all releases,
+    Σ over "all" releases of their budget  +  Σ over the families kept and dropped of max over
+    start years of the budget the family's slices of that year spent, over all releases  +  the
+    largest budget of one late count,
 
 in ε for pure ε-DP releases (`two_sided_geometric`), and in ρ once any release is zCDP
 (`discrete_gaussian`), where a pure release's spend on a year counts ε²/2. The same bound holds
@@ -37,8 +41,8 @@ demo's, inside the demo folder), else `$BINC_LEDGER_DIR`, else `$XDG_STATE_HOME/
 `previous_sha256` (SHA-256 of the previous line's bytes, null on line 1: the hash chain), release
 id, ledger id, warehouse version, created at, mechanism, the release's total `budget` (ε or ρ: the
 sum of its measurements'), per measurement its name, dimensions, the start `years` it covered,
-`phase` ("all": a release without a calendar, which re-measured every year; "provisional" or
-"definitive"), `family` ("kept" or "dropped", see above) and budget, and the per-child lifetime
+`phase` ("all": a release without a calendar, which re-measured every year; "provisional",
+"definitive" or "correction"), `family` ("kept" or "dropped", see above) and budget, and the per-child lifetime
 totals after the release.
 
 **Why it cannot simply be reset.** The warehouse records each of its releases too
@@ -95,10 +99,13 @@ from binc.warehouse.release_log import ledger_id as warehouse_ledger_id
 from binc.warehouse.schema import connect, warehouse_version
 
 LEDGER_FORMAT = "binc-ledger/1"
-PHASES = ("all", "provisional", "definitive")  # "all": the release re-measured every year
+# "all": the release re-measured every year; "correction": a closed year's definitive figures
+# measured again by a correction release (binc/release/calendar.py)
+# "late": the late registrations of closed years, each trajectory counted in at most one release
+PHASES = ("all", "provisional", "definitive", "correction", "late")
 # The families of the per-child bound: a person's kept trajectories (every table but one), and
 # their dropped ones (dropped_by_bounding), each at most c over the person's life.
-FAMILIES = ("kept", "dropped")
+FAMILIES = ("kept", "dropped", "late")
 TOLERANCE = 1e-9
 RESTORE = (
     "restore the ledger from its backup; a release is refused until the ledger agrees with the "
@@ -156,6 +163,9 @@ class Spend:
     mechanism: str  # two_sided_geometric (budget = ε) or discrete_gaussian (budget = ρ)
     budget: float
     measurements: tuple[MeasurementSpend, ...] = ()
+    # A calendar release: the highest ingest id it measured (late registrations are those first
+    # ingested after the ledger's highest watermark before it); None for other releases.
+    ingest_watermark: int | None = None
 
     @property
     def years(self) -> tuple[int, ...]:
@@ -203,6 +213,8 @@ def totals_of(spends: Iterable[Spend]) -> LifetimeTotals:
     whole_epsilon = whole_rho = 0.0  # releases without a calendar charge every child in full
     slice_epsilon: dict[tuple[str, int], float] = defaultdict(float)
     slice_rho: dict[tuple[str, int], float] = defaultdict(float)
+    # late counts: a trajectory enters at most one, so a child pays at most the dearest one
+    late_epsilon = late_rho = 0.0
     releases = 0
     pure_only = True
     for spend in spends:
@@ -213,13 +225,18 @@ def totals_of(spends: Iterable[Spend]) -> LifetimeTotals:
         if not slices:
             whole_epsilon += spend.budget if pure else 0.0
             whole_rho += spend.budget * spend.budget / 2 if pure else spend.budget
-        for key, budget in slices.items():
+        for (family, year), budget in slices.items():
+            rho = budget * budget / 2 if pure else budget
+            if family == "late":
+                late_epsilon = max(late_epsilon, budget if pure else 0.0)
+                late_rho = max(late_rho, rho)
+                continue
             if pure:
-                slice_epsilon[key] += budget
-            slice_rho[key] += budget * budget / 2 if pure else budget
+                slice_epsilon[(family, year)] += budget
+            slice_rho[(family, year)] += rho
     return LifetimeTotals(
-        whole_epsilon + _worst_year(slice_epsilon),
-        whole_rho + _worst_year(slice_rho),
+        whole_epsilon + _worst_year(slice_epsilon) + late_epsilon,
+        whole_rho + _worst_year(slice_rho) + late_rho,
         releases,
         pure_only,
     )
@@ -246,9 +263,11 @@ class Entry:
     budget: float
     measurements: tuple[MeasurementSpend, ...]
 
+    ingest_watermark: int | None = None
+
     @property
     def spend(self) -> Spend:
-        return Spend(self.mechanism, self.budget, self.measurements)
+        return Spend(self.mechanism, self.budget, self.measurements, self.ingest_watermark)
 
     @property
     def years(self) -> tuple[int, ...]:
@@ -295,6 +314,11 @@ class Ledger:
     def totals(self) -> LifetimeTotals:
         return totals_of(e.spend for e in self.entries)
 
+    def watermark(self) -> int | None:
+        """The highest ingest id any calendar release of these data measured (None: none)."""
+        marks = [e.ingest_watermark for e in self.entries if e.ingest_watermark is not None]
+        return max(marks) if marks else None
+
     def measured(self, table: str, phase: str) -> dict[int, list[str]]:
         """For each start year, the releases (in order) that measured `table`'s slice of it in
         `phase` (a calendar's "provisional" or "definitive")."""
@@ -315,15 +339,21 @@ class Ledger:
         `epsilon_limit` too."""
         _check_spend(spend)
         for m in spend.measurements:
-            if m.phase != "definitive":
+            if m.phase not in ("definitive", "correction"):
                 continue
             earlier = self.measured(m.name, "definitive")
             for year in m.years:
-                if year in earlier:
+                if m.phase == "definitive" and year in earlier:
                     raise UserError(
                         f"{self.path}: calendar rule: start year {year} of table {m.name} was "
                         f"measured definitively by release {earlier[year][0]}; a closed start "
-                        "year is measured once, and later releases carry its figures forward"
+                        "year is measured once, and later releases carry its figures forward "
+                        "(a correction release measures it again: binc release --correct)"
+                    )
+                if m.phase == "correction" and year not in earlier:
+                    raise UserError(
+                        f"{self.path}: calendar rule: start year {year} of table {m.name} has no "
+                        "definitive figures to correct"
                     )
         before = self.totals()
         after = totals_of([*(e.spend for e in self.entries), spend])
@@ -390,6 +420,8 @@ class Ledger:
             "lifetime_epsilon_pure": after.epsilon_pure,
             "lifetime_rho": after.rho,
         }
+        if spend.ingest_watermark is not None:
+            document["ingest_watermark"] = spend.ingest_watermark
         text = json.dumps(document, sort_keys=True, ensure_ascii=False).encode("utf-8")
         digest = hashlib.sha256(text).hexdigest()
         self._append(text + b"\n")
@@ -415,6 +447,7 @@ class Ledger:
                 spend.mechanism,
                 spend.budget,
                 spend.measurements,
+                spend.ingest_watermark,
             )
         )
         self._checked = None
@@ -619,6 +652,9 @@ def _entry(path: Path, number: int, text: bytes, ledger_id: str) -> tuple[Entry,
         )
     except (KeyError, TypeError, ValueError):
         raise bad("a field is missing or of the wrong type") from None
+    watermark = document.get("ingest_watermark")
+    if watermark is not None and (isinstance(watermark, bool) or not isinstance(watermark, int)):
+        raise bad("the ingest watermark is not a whole number")
     if mechanism not in MECHANISMS:
         raise bad(f"unknown mechanism {mechanism!r}")
     if not all(isinstance(s, str) and s for s in strings):
@@ -634,6 +670,7 @@ def _entry(path: Path, number: int, text: bytes, ledger_id: str) -> tuple[Entry,
         mechanism,
         float(budget),
         measurements,
+        watermark,
     )
     return entry, document
 

@@ -192,3 +192,21 @@ def true_marginal(
             raise RuntimeError(f"{spec.name}: cells are not in public-domain order for {dim}")
         repeat *= len(codes)
     return TrueMarginal(spec=spec, domains=domains, counts=counts)
+
+
+def ingest_watermark(con: duckdb.DuckDBPyConnection) -> int:
+    """The highest ingest id among the warehouse's registrations (0 when empty): what a calendar
+    release records in the ledger, so the next one knows which registrations arrived since."""
+    row = con.execute("SELECT coalesce(max(ingest_id), 0) FROM wh.trajectories").fetchone()
+    return int(row[0]) if row else 0
+
+
+def late_counts(
+    con: duckdb.DuckDBPyConnection, config: ReleaseConfig, watermark: int
+) -> np.ndarray:
+    """Per start year of the config (in order), the kept trajectories first ingested after
+    `watermark` (queries/late_registrations.sql; after `bound_contributions`): true counts, for
+    the noise step only."""
+    rows = con.execute(read_query("late_registrations"), {"watermark": watermark}).fetchall()
+    counts = {int(year): int(count) for year, count in rows}
+    return np.array([counts.get(year, 0) for year in config.years], dtype=np.int64)

@@ -85,6 +85,34 @@ def lifetime_text(block: Mapping[str, Any], lang: str) -> str:
     return i18n.format_number(bound, lang, 0 if bound.is_integer() else 2)
 
 
+def release_notes_text(block: Mapping[str, Any]) -> str:
+    """The release notes of a calendar release: what changed since the previous one, per start
+    year (binc/release/calendar.py, `release_notes`)."""
+    previous = block.get("previous_release")
+    changes = [
+        ui.t(f"method.change_{note['change']}", year=note["year"],
+             phase=ui.t(f"method.phase_{note.get('phase', 'provisional')}"))
+        for note in block.get("release_notes") or ()
+    ]  # fmt: skip
+    # late registrations of closed years: only counts that are shown (a hidden one is not named)
+    for year, figure in sorted((block.get("late_registrations") or {}).items()):
+        if figure.get("suppressed") or figure.get("value") is None:
+            continue
+        if figure.get("too_uncertain"):
+            changes.append(ui.t("method.change_late_uncertain", year=year))
+            continue
+        numbers = {k: i18n.format_number(figure[key], lang, 0)
+                   for k, key in (("value", "value"), ("low", "ci_low"), ("high", "ci_high"))}  # fmt: skip
+        changes.append(ui.t("method.change_late", year=year, **numbers))
+    if previous is None:
+        lead = ui.t("method.notes_first")
+    elif not changes:
+        return ui.t("method.notes_none", release=previous)
+    else:
+        lead = ui.t("method.notes_since", release=previous)
+    return "\n".join([lead, "", *(f"- {change}" for change in changes)])
+
+
 values = panels.release_values(facts)
 sections = ["noise", "suppression", "interval", "budget", "measured", "binc", "rights"]
 block = calendar(facts)
@@ -102,6 +130,9 @@ else:
 for section in sections:
     st.header(ui.t(f"method.{section}_header"))
     st.markdown(ui.t(f"method.{section}_text", **values, **calendar_values))
+    if section == "calendar" and block is not None:
+        st.subheader(ui.t("method.notes_header"))
+        st.markdown(release_notes_text(block))
 
 # The symbols (ε, c, k) and the measured tables, for whoever wants them: the text above says the
 # same in words and numbers.

@@ -198,6 +198,15 @@ def test_the_method_page_explains_provisional_and_definitive(calendar_app_releas
     text = next(m.value for m in at.markdown if "**voorlopig**" in m.value)
     assert "op 30 juni, 2 jaar na het startjaar" in text
     assert "Voorlopig in deze release: 2025." in text
+    # the release notes: what changed since the previous release
+    assert i18n.text("method.notes_header", "nl") in [h.value for h in at.subheader]
+    notes = next(m.value for m in at.markdown if m.value.startswith("Vergeleken met"))
+    assert notes == (f"Vergeleken met de vorige release ({'c' * 32}):\n\n"
+                     "- startjaar 2025: voorlopige cijfers opnieuw gemeten\n"
+                     "- startjaar 2019: ongeveer 120 trajecten laat geregistreerd sinds de vorige "
+                     "release (95%-interval 60 tot 180; zelf met ruis geteld); ze tellen niet mee "
+                     "in de definitieve cijfers")  # fmt: skip
+    assert "2020: " not in notes  # a hidden late count is not named
     # the per-child lifetime bound, in words and as the release states it
     assert "hoogstens 3 trajecten mee" in text
     assert "hoogstens 10 keer voorlopig" in text

@@ -100,6 +100,7 @@ closing_lag_years = 2
 closing_day = "06-30"
 provisional_share = 0.5
 provisional_releases = 4
+late_share = 0.1
 """
 
 

@@ -23,6 +23,7 @@ closing_lag_years = 2
 closing_day = "06-30"
 provisional_share = 0.25
 provisional_releases = 2
+late_share = 0.05
 """
 
 
@@ -76,13 +77,14 @@ def test_a_child_is_charged_what_one_start_year_got(calendar_setup, tmp_path):
     first = build(calendar_setup, tmp_path / "r1.duckdb", date(2024, 3, 31))
     second = build(calendar_setup, tmp_path / "r2.duckdb", date(2024, 9, 30), first.path)
     # each release spends ε 1 on a measured definitive year (two tables of ε 0.5) and 0.25 on a
-    # provisional one; 2022 got 0.25 (provisional) + 1 (definitive): the most of any year
+    # provisional one; 2022 got 0.25 (provisional) + 1 (definitive): the most of any year; the
+    # second also counts the late registrations of the years it carries (ε 0.05)
     assert first.lifetime.epsilon_pure == pytest.approx(1.0)
-    assert second.lifetime.epsilon_pure == pytest.approx(1.25)
+    assert second.lifetime.epsilon_pure == pytest.approx(1.25 + 0.05)
     meta = load_release(second.path).metadata
-    assert meta["epsilon_spent"] == pytest.approx(1.0)  # alone: its dearest year, 2022
-    assert meta["ledger"]["lifetime_epsilon_pure"] == pytest.approx(1.25)
-    assert meta["calendar"]["per_child_budget"] == pytest.approx(1.5)
+    assert meta["epsilon_spent"] == pytest.approx(1.0 + 0.05)  # alone: its dearest year, 2022
+    assert meta["ledger"]["lifetime_epsilon_pure"] == pytest.approx(1.3)
+    assert meta["calendar"]["per_child_budget"] == pytest.approx(1.5 + 0.05)
 
 
 def test_an_open_year_is_measured_provisionally_at_most_so_often(calendar_setup, tmp_path):
@@ -99,8 +101,9 @@ def test_an_open_year_is_measured_provisionally_at_most_so_often(calendar_setup,
     assert phases(previous)["2025"] == ("provisional", ids[2])
     with open_ledger(calendar_setup[0], None, write=False) as book:
         assert book.measured("year", "provisional")[2023] == ids[:2]
-        # 2022 (closed on the first day) got ε 1; 2023 and 2024 got 2 × 0.25 so far
-        assert book.totals().epsilon_pure == pytest.approx(1.0)
+        # 2022 (closed on the first day) got ε 1; 2023 and 2024 got 2 × 0.25 so far; late counts
+        # ε 0.05 each, and a child pays for one at most
+        assert book.totals().epsilon_pure == pytest.approx(1.05)
 
 
 def test_carrying_forward_needs_the_previous_release(calendar_setup, tmp_path):
@@ -132,7 +135,7 @@ def test_the_calendar_section_is_checked(tmp_path):
 
 
 def test_a_changed_closing_rule_does_not_reopen_a_definitive_year():
-    calendar = Calendar(5, 6, 30, 0.25, 2)
+    calendar = Calendar(5, 6, 30, 0.25, 2, 0.05)
     plan = plan_slices(calendar, (2020, 2021), date(2024, 1, 1), "new", {2020: ["old"]}, {})
     assert [(s.phase, s.release_id, s.measured) for s in plan] == [
         ("definitive", "old", False),
@@ -163,3 +166,88 @@ def test_each_start_year_keeps_its_own_noise_in_answers(calendar_setup, tmp_path
     )
     expected = Z95 * (definitive.variance + provisional.variance) ** 0.5
     assert pooled["ci_high"] - pooled["value"] == pytest.approx(expected)
+
+
+def notes(path) -> list[tuple[str, str]]:
+    return [
+        (n["year"], n["change"]) for n in load_release(path).metadata["calendar"]["release_notes"]
+    ]
+
+
+def test_a_correction_release_measures_a_closed_year_again_and_says_so(calendar_setup, tmp_path):
+    first = build(calendar_setup, tmp_path / "r1.duckdb", date(2024, 3, 31))
+    assert notes(first.path) == [(str(y), "new") for y in range(2019, 2025)]
+    warehouse, config = calendar_setup
+    fixed = build_release(warehouse, tmp_path / "r2.duckdb", config, np.random.default_rng(2),
+                          previous=first.path, as_of=date(2024, 4, 30), correct=(2020,))  # fmt: skip
+    assert phases(fixed.path)["2020"] == ("definitive", fixed.release_id)
+    assert phases(fixed.path)["2019"] == ("definitive", first.release_id)
+    assert notes(fixed.path) == [("2020", "corrected"), ("2022", "updated"), ("2023", "updated"),
+                                 ("2024", "updated")]  # fmt: skip
+    a, b = load_release(first.path), load_release(fixed.path)
+    assert not np.array_equal(a.measurements["year"].noisy[1], b.measurements["year"].noisy[1])
+    # 2020 got its definitive ε 1 twice: the most any start year got (and a late count, 0.05)
+    assert fixed.lifetime.epsilon_pure == pytest.approx(2.05)
+    # the next release carries the corrected figures forward
+    later = build(calendar_setup, tmp_path / "r3.duckdb", date(2024, 9, 30), fixed.path, seed=3)
+    assert phases(later.path)["2020"] == ("definitive", fixed.release_id)
+    c = load_release(later.path)
+    assert np.array_equal(c.measurements["year"].noisy[1], b.measurements["year"].noisy[1])
+    assert ("2022", "definitive") in notes(later.path)
+    with open_ledger(warehouse, None, write=False) as book:
+        assert book.measured("year", "correction") == {2020: [fixed.release_id]}
+
+
+def test_only_a_year_with_definitive_figures_can_be_corrected(calendar_setup, tmp_path):
+    first = build(calendar_setup, tmp_path / "r1.duckdb", date(2024, 3, 31))
+    warehouse, config = calendar_setup
+    with pytest.raises(UserError, match=r"--correct 2023: start year 2023 has no definitive"):
+        build_release(warehouse, tmp_path / "r2.duckdb", config, previous=first.path,
+                      as_of=date(2024, 4, 30), correct=(2023,))  # fmt: skip
+    with pytest.raises(UserError, match=r"--correct: only a release config with a \[calendar\]"):
+        build_release(warehouse, tmp_path / "r2.duckdb", write_config(tmp_path, TWO_TABLE_CONFIG),
+                      correct=(2020,))  # fmt: skip
+
+
+def add_late_registrations(warehouse, tmp_path, year: int, rows: int) -> int:
+    """Trajectories of about `rows` new children starting in `year`, brought by a second ingest;
+    how many."""
+    import duckdb
+
+    other = make_warehouse(tmp_path / "late.duckdb",
+                           random_trajectories(rows, seed=9, years=(year, year)))  # fmt: skip
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(f"ATTACH '{other}' AS late (READ_ONLY)")
+        con.execute(
+            "INSERT INTO trajectories SELECT * REPLACE ('L' || record_id AS record_id, 2 AS "
+            "ingest_id) FROM late.trajectories WHERE programme = '1g1p'"
+        )
+        return con.execute(
+            "SELECT count(*) FROM late.trajectories WHERE programme = '1g1p'"
+        ).fetchone()[0]
+
+
+def test_late_registrations_of_a_closed_year_are_counted_once_and_not_folded_in(
+    calendar_setup, tmp_path
+):
+    warehouse, _ = calendar_setup
+    first = build(calendar_setup, tmp_path / "r1.duckdb", date(2024, 3, 31))
+    assert load_release(first.path).metadata["calendar"]["late_registrations"] == {}
+    late = add_late_registrations(warehouse, tmp_path, 2020, 700)
+    second = build(calendar_setup, tmp_path / "r2.duckdb", date(2024, 4, 30), first.path, seed=2)
+    figures = load_release(second.path).metadata["calendar"]["late_registrations"]
+    assert sorted(figures) == ["2019", "2020", "2021"]  # the closed years carried forward
+    shown = figures["2020"]
+    assert not shown["suppressed"]
+    # (≤ 700: a child of the late ingest with more than c trajectories keeps c)
+    assert shown["ci_low"] <= late
+    assert shown["ci_high"] >= late * 0.9
+    # the definitive figures of 2020 are not changed by them
+    a, b = load_release(first.path), load_release(second.path)
+    assert np.array_equal(a.measurements["year"].noisy[1], b.measurements["year"].noisy[1])
+    with open_ledger(warehouse, None, write=False) as book:
+        assert book.watermark() == 2
+    # counted once: the next release finds no new late registration
+    third = build(calendar_setup, tmp_path / "r3.duckdb", date(2024, 5, 31), second.path, seed=3)
+    again = load_release(third.path).metadata["calendar"]["late_registrations"]["2020"]
+    assert again["suppressed"] or again["ci_low"] == 0

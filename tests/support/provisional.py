@@ -32,7 +32,30 @@ def calendar_block(years: list[str], provisional: set[str]) -> dict[str, Any]:
         "closing_day": "06-30",
         "provisional_share": 0.4,
         "provisional_releases": 10,
+        "late_share": 0.02,
         "per_child_budget": 5.0,
+        "previous_release": "c" * 32,
+        "late_registrations": {
+            years[0]: {
+                "value": 120,
+                "ci_low": 60,
+                "ci_high": 180,
+                "suppressed": False,
+                "too_uncertain": False,
+            },
+            years[1]: {
+                "value": None,
+                "ci_low": None,
+                "ci_high": None,
+                "suppressed": True,
+                "too_uncertain": False,
+            },
+        },
+        "release_notes": [
+            {"year": year, "change": "updated", "phase": "provisional"}
+            for year in years
+            if year in provisional
+        ],
         "years": {
             year: {
                 "phase": "provisional" if year in provisional else "definitive",
