@@ -118,7 +118,7 @@ def parse_calendar(raw: Mapping[str, Any], path: Path) -> Calendar | None:
     for name in allowed:
         if name not in section:
             raise fail(name, "missing (e.g. closing_lag_years = 2, closing_day = \"06-30\", "
-                       "provisional_share = 0.4, provisional_releases = 10, late_share = 0.02)")  # fmt: skip
+                       "provisional_share = 0.4, provisional_releases = 10, late_share = 0.2)")  # fmt: skip
     lag = section["closing_lag_years"]
     if not isinstance(lag, int) or isinstance(lag, bool) or not 0 <= lag <= 10:
         raise fail("closing_lag_years", f"{lag!r} is not a whole number of years from 0 to 10")
