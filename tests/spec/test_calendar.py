@@ -251,3 +251,23 @@ def test_late_registrations_of_a_closed_year_are_counted_once_and_not_folded_in(
     third = build(calendar_setup, tmp_path / "r3.duckdb", date(2024, 5, 31), second.path, seed=3)
     again = load_release(third.path).metadata["calendar"]["late_registrations"]["2020"]
     assert again["suppressed"] or again["ci_low"] == 0
+
+
+def test_a_zcdp_calendar_charges_a_child_in_rho(tmp_path, ledger_dir):
+    """The same calendar under zCDP: each start year's slices add their ρ, and a child pays what
+    the dearest start year got plus one late count."""
+    zcdp = TWO_TABLE_CONFIG.replace(
+        'noise = "two_sided_geometric"\nepsilon_total = 1.0',
+        'noise = "discrete_gaussian"\nrho_total = 0.5\nlifetime_rho_limit = 5.0',
+    )
+    setup = (make_warehouse(tmp_path / "w.duckdb", random_trajectories(3000, seed=5)),
+             write_config(tmp_path, zcdp + CALENDAR))  # fmt: skip
+    first = build(setup, tmp_path / "r1.duckdb", date(2024, 3, 31))
+    second = build(setup, tmp_path / "r2.duckdb", date(2024, 9, 30), first.path, seed=2)
+    assert phases(second.path)["2019"] == ("definitive", first.release_id)
+    # 2022: provisional (2 tables × 0.25 × 0.25) then definitive (2 × 0.25); late 0.05 × 0.5
+    assert second.lifetime.rho == pytest.approx(0.125 + 0.5 + 0.025)
+    assert not second.lifetime.pure_only
+    year = load_release(second.path).measurements["year"]
+    assert {n.mechanism for n in year.year_noise} == {"discrete_gaussian"}
+    assert [n.budget for n in year.year_noise] == pytest.approx([0.25] * 4 + [0.0625] * 2)
