@@ -291,6 +291,23 @@ def late_noise(config: ReleaseConfig) -> Noise:
     return noise_for(config.mechanism, budget, sensitivity)
 
 
+def same_ingests(book: ledger.Ledger, warehouse: Path, version: str) -> None:
+    """A calendar release measures the warehouse whose ingests the ledger's calendar releases
+    measured (UserError otherwise): which trajectories a child keeps, and which registrations are
+    late, follow the order of those ingests, and a new warehouse numbers its own from 1."""
+    calendar = [e for e in book.entries if e.ingest_watermark is not None]
+    if not calendar:
+        return
+    measured = calendar[-1].warehouse_version.partition(".")[0]
+    if measured != version.partition(".")[0]:
+        raise UserError(
+            f"{warehouse}: the calendar releases of these data measured another warehouse "
+            f"({measured}, last by release {calendar[-1].release_id}); the per-child bound "
+            "follows that warehouse's ingest history, so release from it (restore it from its "
+            "backup) — a re-ingest into a new warehouse cannot continue a publication calendar"
+        )
+
+
 def late_years(plan: dict[str, tuple[YearSlice, ...]], config: ReleaseConfig) -> tuple[int, ...]:
     """The start years whose late registrations this release counts: closed ones it carries
     forward (a year measured definitively now holds every registration so far)."""
@@ -612,6 +629,7 @@ def build_release(
         late_true = None
         with measuring_connection(warehouse) as (con, version):
             if plan is not None:
+                same_ingests(book, warehouse, version)
                 spend = calendar_spend(cfg, plan, ingest_watermark(con), late)
             totals = book.check(spend, cfg.lifetime_epsilon_limit, cfg.lifetime_rho_limit)
             bound_contributions(con, cfg, as_of=as_of)

@@ -271,3 +271,21 @@ def test_a_zcdp_calendar_charges_a_child_in_rho(tmp_path, ledger_dir):
     year = load_release(second.path).measurements["year"]
     assert {n.mechanism for n in year.year_noise} == {"discrete_gaussian"}
     assert [n.budget for n in year.year_noise] == pytest.approx([0.25] * 4 + [0.0625] * 2)
+
+
+def test_a_calendar_continues_only_on_the_warehouse_it_measured(calendar_setup, tmp_path):
+    """A re-ingest of the same data (same ledger) into a new warehouse numbers its ingests anew:
+    the calendar refuses it rather than pick other trajectories or miscount late ones."""
+    import duckdb
+
+    warehouse, config = calendar_setup
+    first = build(calendar_setup, tmp_path / "r1.duckdb", date(2024, 3, 31))
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        (ledger_id,) = con.execute(
+            "SELECT value FROM warehouse_meta WHERE key = 'ledger_id'"
+        ).fetchone()
+    again = make_warehouse(tmp_path / "again.duckdb", random_trajectories(3000, seed=5),
+                           ledger_id=ledger_id)  # fmt: skip
+    with pytest.raises(UserError, match=r"the calendar releases of these data measured another "
+                       r"warehouse .*restore it from its backup"):  # fmt: skip
+        build((again, config), tmp_path / "r2.duckdb", date(2024, 9, 30), first.path)
