@@ -53,6 +53,9 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("binc/release/measure.py", "read_query('bounded_trajectories')"): (
         "the text of queries/bounded_trajectories.sql"
     ),
+    ("binc/release/measure.py", "read_query('late_registrations')"): (
+        "the text of queries/late_registrations.sql"
+    ),
     ("binc/warehouse/schema.py", "_enum_ddl(type_name, codes(list_name))"): (
         "type names are the keys of the ENUM_TYPES constant; codes are quoted by _enum_ddl"
     ),
