@@ -4,7 +4,8 @@
 
 Prints, for the questions evaluators ask per partnership and for Flanders, the median 95%
 half-width over the regions (shares in percentage points, counts in % of the value, medians in
-months) and how many regions are hidden or too uncertain; then, for the dashboard's default views
+months) and how many regions are hidden or too uncertain (for a release on the publication
+calendar, of the latest definitive start year and the last three definitive ones pooled); then, for the dashboard's default views
 (the questions its pages ask with no filter chosen, for the latest start year), how many cells are
 suppressed and how many too uncertain to read. Everything comes from `answer`, as the dashboard
 and `binc export` get it. The figures are in docs/performance.md.
@@ -104,6 +105,10 @@ def main() -> None:
     # pooled period the last three of them (dashboard/data.py complete_years).
     as_of = str(release.metadata.get("as_of") or release.metadata["created_at"])[:4]
     complete = [y for y in years if y < as_of] or years
+    calendar = release.metadata.get("calendar")
+    if calendar:  # the targets are for definitive figures (issue 13): the closed start years
+        phases = calendar["years"]
+        complete = [y for y in years if phases[y]["phase"] == "definitive"] or complete
     targets(release, complete[-1], complete[-3:])
     default_views(release, years[-1])
 

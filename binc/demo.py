@@ -76,8 +76,11 @@ def ensure_demo(base: Path | None = None, *, children: int | None = None) -> Dem
         print(f"demo: building the release {paths.release} …", flush=True)
         # Synthetic data: the demo's privacy ledger lives in the demo folder, so rebuilding the
         # demo never spends a real ledger (and `make clean-demo` starts it over with the data).
+        # With a publication calendar the new release carries the old one's definitive figures
+        # forward (without one, `previous` is not read).
+        previous = paths.release if paths.release.exists() else None
         with use_ledger_dir(paths.ledger):
-            build_release(paths.warehouse, paths.release, synthetic=True)
+            build_release(paths.warehouse, paths.release, synthetic=True, previous=previous)
     return paths
 
 
