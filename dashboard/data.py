@@ -154,7 +154,12 @@ def provisional_years() -> frozenset[str]:
 def complete_years() -> tuple[str, ...]:
     """The release's start years that were over on the date of its data (`as_of`): the years
     before that date's year. A later year is still filling up, and its trajectories have had
-    little time to end, so outcomes of those years are not comparable yet."""
+    little time to end, so outcomes of those years are not comparable yet. On a publication
+    calendar, the closed (definitive) years: a year closes when nearly all its trajectories have
+    ended, and its figures have the full budget."""
+    if calendar.has_calendar(release()):
+        marked = provisional_years()
+        return tuple(year for year in years() if year not in marked)
     as_of = str(facts().get("as_of") or facts().get("created_at") or "")[:4]
     if not as_of.isdigit():
         return years()

@@ -160,11 +160,9 @@ def test_compare_names_the_period_provisional_and_draws_open_points(calendar_app
     assert points["meta"] == "points"
     assert set(points["marker"]["symbol"]) == {charts.OPEN}  # every region's 2025 is provisional
     assert any(i18n.text("provisional.markers_points", "nl") in c for c in _captions(at))
-    # the pooled period of an outcome measure names its provisional year
+    # an outcome measure pools the last three definitive start years (not the provisional one)
     at = _open("compare", {"year": "2025", "measure": "share_planned_end"})
-    assert next(s.value for s in at.subheader).endswith(
-        "· startjaren 2023–2025 (2025 voorlopig) samen"
-    )
+    assert next(s.value for s in at.subheader).endswith("· startjaren 2022–2024 samen")
     # a year that is definitive: no mark and no note under the regions; the chart over the years
     # (every year, 2025 too) keeps its own
     at = _open("compare", {"year": "2023"})
