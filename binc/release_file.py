@@ -52,9 +52,14 @@ class Measurement:
     year_noise: tuple[Noise, ...] = ()
 
     @property
+    def _slice_noises(self) -> tuple[Noise, ...]:
+        """Each start year's noise, or the one noise of every cell (`_per_cell` spreads them)."""
+        return self.year_noise or (self.noise,)
+
+    @property
     def noises(self) -> tuple[Noise, ...]:
         """Every distinct noise of the table's cells."""
-        return tuple(dict.fromkeys(self.year_noise or (self.noise,)))
+        return tuple(dict.fromkeys(self._slice_noises))
 
     @property
     def cell_variance(self) -> float:
@@ -74,12 +79,12 @@ class Measurement:
     @property
     def variance_cube(self) -> np.ndarray:
         """The noise variance of each cell (same shape as the table)."""
-        return self._per_cell([n.variance for n in self.year_noise or (self.noise,)])
+        return self._per_cell([n.variance for n in self._slice_noises])
 
     @property
     def half_width_cube(self) -> np.ndarray:
         """The exact 95% half-width of each cell's noise (same shape as the table)."""
-        return self._per_cell([float(n.half_width(0.95)) for n in self.year_noise or (self.noise,)])
+        return self._per_cell([float(n.half_width(0.95)) for n in self._slice_noises])
 
     def total_half_width(self) -> int:
         """The 95% half-width of the sum of all cells: the exact one of a single cell, else the

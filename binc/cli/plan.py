@@ -27,7 +27,7 @@ from pathlib import Path
 from binc.core.noise import BUDGET_SYMBOLS
 from binc.core.resources import default_config
 from binc.planning.budget import divide
-from binc.planning.calendar import lifetime, provisional_budgets
+from binc.planning.calendar import provisional_budgets
 from binc.planning.mechanisms import Setting, settings
 from binc.planning.precision import Expected, expected
 from binc.planning.questions import Question, load_questions
@@ -92,7 +92,8 @@ def _calendar(
     if calendar is None:
         return
     symbol = BUDGET_SYMBOLS[config.mechanism]
-    bound = lifetime(config, calendar)
+    tables = sum(spec.budget for spec in config.measurements)
+    bound = calendar.per_child_budget(tables, config.budget_total)
     limit = config.lifetime_epsilon_limit if symbol == "ε" else config.lifetime_rho_limit
     verdict = "within" if limit is not None and bound <= limit + 1e-9 else "ABOVE"
     print(f"\npublication calendar: {calendar.text()}")

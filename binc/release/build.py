@@ -216,7 +216,7 @@ def slice_noise(spec: MeasurementSpec, phase: str, config: ReleaseConfig) -> Noi
     budget for provisional ones."""
     if phase != PROVISIONAL or config.calendar is None:
         return spec.noise
-    budget = spec.budget * config.calendar.provisional_share
+    budget = config.calendar.provisional_budget(spec.budget)
     return noise_for(spec.mechanism, budget, spec.sensitivity)
 
 
@@ -424,7 +424,9 @@ def calendar_metadata(
     before = None if previous is None else previous.metadata.get("calendar", {}).get("years")
     block = {
         **calendar.as_metadata(),
-        "per_child_budget": calendar.per_child_budget(config.budget_total),
+        "per_child_budget": calendar.per_child_budget(
+            sum(spec.budget for spec in config.measurements), config.budget_total
+        ),
         "years": {
             year: {k: v for k, v in source.items() if k != "budget"}
             for year, source in first.items()

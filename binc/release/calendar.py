@@ -59,17 +59,18 @@ class Calendar:
     def phase(self, year: int, as_of: date) -> str:
         return DEFINITIVE if as_of >= self.closes(year) else PROVISIONAL
 
-    def schedule_factor(self) -> float:
-        """What one start year gets over its life, in multiples of the tables' budget: one
-        definitive measurement and up to `provisional_releases` provisional ones."""
-        return 1 + self.provisional_releases * self.provisional_share
+    def provisional_budget(self, budget: float) -> float:
+        """A table's budget (ε or ρ) for one provisional measurement of an open start year."""
+        return budget * self.provisional_share
 
-    def per_child_budget(self, budget_total: float) -> float:
-        """The per-child lifetime bound of this calendar for releases of `budget_total` (ε, or ρ
-        for zCDP): every start year gets the schedule factor × the budget over its life, and a
+    def per_child_budget(self, tables: float, budget_total: float) -> float:
+        """The per-child lifetime bound of this calendar (ε, or ρ for zCDP), for tables whose
+        budgets add up to `tables` in releases of `budget_total`: every start year gets one
+        definitive and up to `provisional_releases` provisional measurements over its life, and a
         child's loss is at most what one start year gets (binc/release/ledger.py); plus one late
-        count (each trajectory enters at most one)."""
-        return budget_total * (self.schedule_factor() + self.late_share)
+        count (`late_share` of the total: each trajectory enters at most one)."""
+        schedule = tables + self.provisional_releases * self.provisional_budget(tables)
+        return schedule + budget_total * self.late_share
 
     def text(self) -> str:
         """The rule in a sentence (English; the method page has its own words per language)."""
@@ -103,8 +104,8 @@ def parse_calendar(raw: Mapping[str, Any], path: Path) -> Calendar | None:
         return UserError(f"{path}: [calendar] {field}: {message}")
 
     if not isinstance(section, Mapping):
-        raise fail("", "must be a table of closing_lag_years, closing_day, provisional_share and "
-                   "provisional_releases")  # fmt: skip
+        raise fail("", "must be a table of closing_lag_years, closing_day, provisional_share, "
+                   "provisional_releases and late_share")  # fmt: skip
     allowed = (
         "closing_lag_years",
         "closing_day",
@@ -130,26 +131,20 @@ def parse_calendar(raw: Mapping[str, Any], path: Path) -> Calendar | None:
         raise fail(
             "closing_day", f'{day_text!r} is not a day of the year as MM-DD, e.g. "06-30"'
         ) from None
-    share = section["provisional_share"]
-    if (
-        not isinstance(share, (int, float))
-        or isinstance(share, bool)
-        or not (math.isfinite(share) and 0 < share <= 1)
-    ):
-        raise fail(
-            "provisional_share", f"{share!r} is not a fraction of the budget above 0 and at most 1"
-        )
-    late = section["late_share"]
-    if (
-        not isinstance(late, (int, float))
-        or isinstance(late, bool)
-        or not (math.isfinite(late) and 0 < late <= 1)
-    ):
-        raise fail("late_share", f"{late!r} is not a fraction of the budget above 0 and at most 1")
+    fractions = {}
+    for name in ("provisional_share", "late_share"):
+        value = section[name]
+        if (
+            not isinstance(value, (int, float))
+            or isinstance(value, bool)
+            or not (math.isfinite(value) and 0 < value <= 1)
+        ):
+            raise fail(name, f"{value!r} is not a fraction of the budget above 0 and at most 1")
+        fractions[name] = float(value)
     times = section["provisional_releases"]
     if not isinstance(times, int) or isinstance(times, bool) or not 1 <= times <= 100:
         raise fail("provisional_releases", f"{times!r} is not a whole number from 1 to 100")
-    return Calendar(lag, month, day, float(share), times, float(late))
+    return Calendar(lag, month, day, fractions["provisional_share"], times, fractions["late_share"])
 
 
 @dataclass(frozen=True)

@@ -42,8 +42,9 @@ demo's, inside the demo folder), else `$BINC_LEDGER_DIR`, else `$XDG_STATE_HOME/
 id, ledger id, warehouse version, created at, mechanism, the release's total `budget` (ε or ρ: the
 sum of its measurements'), per measurement its name, dimensions, the start `years` it covered,
 `phase` ("all": a release without a calendar, which re-measured every year; "provisional",
-"definitive" or "correction"), `family` ("kept" or "dropped", see above) and budget, and the per-child lifetime
-totals after the release.
+"definitive", "correction" or "late"), `family` ("kept", "dropped" or "late", see above) and
+budget; a calendar release's `ingest_watermark`; and the per-child lifetime totals after the
+release.
 
 **Why it cannot simply be reset.** The warehouse records each of its releases too
 (`binc.warehouse.release_log`: release id, ledger id, mechanism, budget, time and the SHA-256 of
@@ -60,7 +61,8 @@ What an operator holding the key and the raw exports could still do (delete the 
         ...                                              # measure, write the new release file
         book.record(release_id, warehouse_version, created_at, spend)  # before it replaces the old
     book.totals()                                        # LifetimeTotals(epsilon_pure, rho, releases, pure_only)
-    book.measured(table, "definitive")                  # {start year: release id} (the calendar)
+    book.measured(table, "definitive")                  # {start year: [release ids]} (the calendar)
+    book.watermark()                                     # the highest ingest id measured, or None
 
 `open_ledger(..., write=False)` reads without creating or locking the file for writing (`binc
 ledger`). The lock is held from check to record, so two releases of the same data cannot both pass
@@ -103,8 +105,9 @@ LEDGER_FORMAT = "binc-ledger/1"
 # measured again by a correction release (binc/release/calendar.py)
 # "late": the late registrations of closed years, each trajectory counted in at most one release
 PHASES = ("all", "provisional", "definitive", "correction", "late")
-# The families of the per-child bound: a person's kept trajectories (every table but one), and
-# their dropped ones (dropped_by_bounding), each at most c over the person's life.
+# The families of the per-child bound: a person's kept trajectories (every table but one) and
+# their dropped ones (dropped_by_bounding), each at most c over the person's life, and their late
+# registrations (each counted in one release's late count).
 FAMILIES = ("kept", "dropped", "late")
 TOLERANCE = 1e-9
 RESTORE = (
@@ -151,9 +154,9 @@ class MeasurementSpend:
     name: str
     dimensions: tuple[str, ...]
     years: tuple[int, ...]  # the start years it measured
-    phase: str  # "all" (no calendar: every year re-measured), "provisional" or "definitive"
+    phase: str  # one of PHASES: "all" (no calendar: every year re-measured), or a calendar's
     budget: float  # of each start year's slice
-    family: str = "kept"  # whose trajectories: kept or dropped (the module's per-child bound)
+    family: str = "kept"  # one of FAMILIES (the module's per-child bound)
 
 
 @dataclass(frozen=True)
@@ -321,7 +324,7 @@ class Ledger:
 
     def measured(self, table: str, phase: str) -> dict[int, list[str]]:
         """For each start year, the releases (in order) that measured `table`'s slice of it in
-        `phase` (a calendar's "provisional" or "definitive")."""
+        `phase` (a calendar's "provisional", "definitive" or "correction")."""
         out: dict[int, list[str]] = defaultdict(list)
         for entry in self.entries:
             for m in entry.measurements:
