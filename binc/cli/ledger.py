@@ -68,14 +68,16 @@ def run(args: argparse.Namespace) -> int:
 def describe(entry: Entry) -> str:
     """date, release id, mechanism, budget, start years (per phase for a calendar release)."""
     budget = budget_text(entry.mechanism, entry.budget)
-    phases = {m.phase for m in entry.measurements} - {"all"}
-    if not phases:
+    by_phase: dict[str, set[int]] = {}
+    for m in entry.measurements:
+        by_phase.setdefault(m.phase, set()).update(m.years)
+    if set(by_phase) <= {"all"}:
         years = f"years {years_text(entry.years)}"
-    else:
+    else:  # a calendar release: every phase it measured
         years = "; ".join(
-            f"{phase} {years_text(tuple(sorted({y for m in entry.measurements if m.phase == phase for y in m.years})))}"
-            for phase in ("definitive", "provisional")
-            if phase in phases
+            f"{phase} {years_text(tuple(sorted(by_phase[phase])))}"
+            for phase in ("definitive", "correction", "provisional", "late")
+            if phase in by_phase
         )
     return f"{entry.created_at[:10]}  {entry.release_id}  {entry.mechanism}  {budget}  {years}"
 

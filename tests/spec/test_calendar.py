@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from support.warehouses import TWO_TABLE_CONFIG, make_warehouse, random_trajectories, write_config
 
+from binc.cli.ledger import describe
 from binc.core.errors import UserError
 from binc.release.build import build_release
 from binc.release.calendar import Calendar, plan_slices
@@ -196,6 +197,9 @@ def test_a_correction_release_measures_a_closed_year_again_and_says_so(calendar_
     assert ("2022", "definitive") in notes(later.path)
     with open_ledger(warehouse, None, write=False) as book:
         assert book.measured("year", "correction") == {2020: [fixed.release_id]}
+        # `binc ledger` names the correction beside the provisional years and the late count
+        line = describe(next(e for e in book.entries if e.release_id == fixed.release_id))
+        assert line.endswith("correction 2020; provisional 2022–2024; late 2019,2021")
 
 
 def test_only_a_year_with_definitive_figures_can_be_corrected(calendar_setup, tmp_path):
